@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace GrocerySync.Hub.Api;
+
+/// <summary>
+/// Turns request-binding failures (malformed JSON, a string where a number belongs, an unknown enum
+/// value, a bad query parameter) into a 400 validation problem naming the field, instead of a bare 400.
+/// </summary>
+internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException badRequest)
+        {
+            return false;
+        }
+
+        var (field, message) = badRequest.InnerException is JsonException json
+            ? (FieldName(json.Path), JsonMessage(json))
+            : ("$", badRequest.Message);
+
+        httpContext.Response.StatusCode = badRequest.StatusCode;
+        var problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = badRequest.StatusCode,
+            Title = badRequest.StatusCode == StatusCodes.Status400BadRequest ? "The request is invalid." : "The request could not be processed.",
+        };
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+
+    // "$.filters.departments[0]" → "filters.departments[0]"; the root stays "$".
+    private static string FieldName(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    private static string JsonMessage(JsonException json) =>
+        json.Path is null or "$" && json.LineNumber is not null
+            ? $"The body is not valid JSON (line {json.LineNumber + 1}, position {json.BytePositionInLine + 1})."
+            : "The value has the wrong type or is not one of the allowed values.";
+}

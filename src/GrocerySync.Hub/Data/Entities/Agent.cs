@@ -1,0 +1,32 @@
+using GrocerySync.Contracts;
+
+namespace GrocerySync.Hub.Data.Entities;
+
+internal sealed class Agent : EditableEntity, ITenantOwned
+{
+    public Guid RetailerId { get; set; }
+
+    public required string Name { get; set; }
+
+    public AgentStatus Status { get; set; }
+
+    public string? AgentVersion { get; set; }
+
+    public string? OperatingSystem { get; set; }
+
+    public string? HostName { get; set; }
+
+    public int HeartbeatIntervalSeconds { get; set; } = 30;
+
+    public DateTimeOffset? LastHeartbeatAt { get; set; }
+
+    /// <summary>Public, non-secret start of the API key, used to find the row before the hash is checked.</summary>
+    public string? ApiKeyPrefix { get; set; }
+
+    /// <summary>SHA-256 of the API key secret; the key itself is never stored.</summary>
+    public string? ApiKeyHash { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    public Guid? RevokedBy { get; set; }
+}

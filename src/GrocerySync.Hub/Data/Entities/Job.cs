@@ -1,0 +1,46 @@
+using GrocerySync.Contracts;
+
+namespace GrocerySync.Hub.Data.Entities;
+
+internal sealed class Job : EditableEntity, ITenantOwned
+{
+    public Guid RetailerId { get; set; }
+
+    public required string Name { get; set; }
+
+    public Guid AgentId { get; set; }
+
+    public Agent? Agent { get; set; }
+
+    public Guid SourceId { get; set; }
+
+    public Source? Source { get; set; }
+
+    public Guid DestinationId { get; set; }
+
+    public Destination? Destination { get; set; }
+
+    public required string AdapterPluginId { get; set; }
+
+    public string AdapterSettings { get; set; } = "{}";
+
+    /// <summary>Standard five-field cron expression, evaluated in <see cref="TimeZone"/>.</summary>
+    public required string CronExpression { get; set; }
+
+    public required string TimeZone { get; set; }
+
+    /// <summary>Record filters (departments, categories, stores, active only) as a JSON object.</summary>
+    public string Filters { get; set; } = "{}";
+
+    public SyncMode SyncMode { get; set; }
+
+    public bool Enabled { get; set; } = true;
+
+    public int TimeoutSeconds { get; set; } = 3600;
+
+    public DateTimeOffset? NextRunAt { get; set; }
+
+    public RunStatus? LastRunStatus { get; set; }
+
+    public DateTimeOffset? LastRunFinishedAt { get; set; }
+}

@@ -1,0 +1,22 @@
+namespace GrocerySync.Hub.Data.Entities;
+
+/// <summary>A refresh token, stored only as its hash. Rotated on every use; reuse of a used token revokes its family.</summary>
+internal sealed class RefreshToken
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    public Guid UserId { get; set; }
+
+    /// <summary>All tokens descended from one sign-in share a family.</summary>
+    public Guid FamilyId { get; set; }
+
+    public required string TokenHash { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset? UsedAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+}

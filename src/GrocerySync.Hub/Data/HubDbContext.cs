@@ -1,0 +1,147 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using GrocerySync.Hub.Data.Entities;
+using GrocerySync.Hub.Tenancy;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrocerySync.Hub.Data;
+
+/// <summary>
+/// The hub's database. Every tenant-owned entity gets a query filter that admits only the caller's
+/// retailer (platform admins and the system see all). Provider-specific subclasses carry the migrations.
+/// </summary>
+internal abstract class HubDbContext(DbContextOptions options, CurrentUser currentUser, TimeProvider timeProvider)
+    : IdentityUserContext<HubUser, Guid>(options), IDataProtectionKeyContext
+{
+    public DbSet<Retailer> Retailers => Set<Retailer>();
+
+    public DbSet<Agent> Agents => Set<Agent>();
+
+    public DbSet<Source> Sources => Set<Source>();
+
+    public DbSet<Destination> Destinations => Set<Destination>();
+
+    public DbSet<Job> Jobs => Set<Job>();
+
+    public DbSet<JobRun> JobRuns => Set<JobRun>();
+
+    public DbSet<JobRunStatusChange> JobRunStatusChanges => Set<JobRunStatusChange>();
+
+    public DbSet<LogEntry> LogEntries => Set<LogEntry>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<NotificationRule> NotificationRules => Set<NotificationRule>();
+
+    public DbSet<PluginPackage> PluginPackages => Set<PluginPackage>();
+
+    public DbSet<PluginVersion> PluginVersions => Set<PluginVersion>();
+
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    // Read by the query filters; EF Core turns these context members into per-query parameters.
+    private bool TenantSeesAll => currentUser.SeesAllRetailers;
+
+    private Guid TenantRetailerId => currentUser.FilterRetailerId;
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(HubDbContext).Assembly, t => t.Namespace == typeof(Configurations.RetailerConfiguration).Namespace);
+
+        foreach (var entityType in builder.Model.GetEntityTypes())
+        {
+            if (typeof(ITenantOwned).IsAssignableFrom(entityType.ClrType))
+            {
+                builder.Entity(entityType.ClrType).HasQueryFilter(TenantFilter(entityType.ClrType));
+            }
+        }
+
+        builder.Entity<HubUser>().HasQueryFilter(u => TenantSeesAll || u.RetailerId == TenantRetailerId);
+        builder.Entity<AuditEvent>().HasQueryFilter(e => TenantSeesAll || e.RetailerId == TenantRetailerId);
+    }
+
+    private LambdaExpression TenantFilter(Type clrType)
+    {
+        // e => this.TenantSeesAll || e.RetailerId == this.TenantRetailerId
+        var entity = Expression.Parameter(clrType, "e");
+        var context = Expression.Constant(this, typeof(HubDbContext));
+        var body = Expression.OrElse(
+            Expression.Property(context, typeof(HubDbContext).GetProperty(nameof(TenantSeesAll), BindingFlags.Instance | BindingFlags.NonPublic)!),
+            Expression.Equal(
+                Expression.Property(entity, nameof(ITenantOwned.RetailerId)),
+                Expression.Property(context, typeof(HubDbContext).GetProperty(nameof(TenantRetailerId), BindingFlags.Instance | BindingFlags.NonPublic)!)));
+        return Expression.Lambda(body, entity);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        StampEditedEntities();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        StampEditedEntities();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    private void StampEditedEntities()
+    {
+        var now = timeProvider.GetUtcNow();
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified))
+            {
+                continue;
+            }
+
+            switch (entry.Entity)
+            {
+                case EditableEntity editable:
+                    Stamp(entry.State, now, editable.CreatedAt, v => editable.CreatedAt = v, v => editable.UpdatedAt = v, () => editable.Version++);
+                    break;
+                case HubUser user:
+                    Stamp(entry.State, now, user.CreatedAt, v => user.CreatedAt = v, v => user.UpdatedAt = v, () => user.Version++);
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    private static void Stamp(EntityState state, DateTimeOffset now, DateTimeOffset createdAt, Action<DateTimeOffset> setCreated, Action<DateTimeOffset> setUpdated, Action bumpVersion)
+    {
+        if (state == EntityState.Added && createdAt == default)
+        {
+            setCreated(now);
+        }
+
+        setUpdated(now);
+        bumpVersion();
+    }
+}
+
+internal sealed class SqliteHubDbContext(DbContextOptions<SqliteHubDbContext> options, CurrentUser currentUser, TimeProvider timeProvider)
+    : HubDbContext(options, currentUser, timeProvider)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no date-time type that sorts and compares; UTC ticks in an integer column do both.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetTicksConverter>();
+    }
+}
+
+internal sealed class PostgresHubDbContext(DbContextOptions<PostgresHubDbContext> options, CurrentUser currentUser, TimeProvider timeProvider)
+    : HubDbContext(options, currentUser, timeProvider)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // timestamptz stores instants; Npgsql refuses non-UTC offsets, so every value is normalised on the way in.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcDateTimeOffsetConverter>();
+    }
+}

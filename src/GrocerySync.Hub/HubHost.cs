@@ -1,0 +1,115 @@
+using System.Text.Json.Serialization;
+using GrocerySync.Hub.Api;
+using GrocerySync.Hub.Data.Entities;
+using GrocerySync.Hub.Data;
+using GrocerySync.Hub.Security;
+using GrocerySync.Hub.Tenancy;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace GrocerySync.Hub;
+
+/// <summary>The hub's shared plumbing: options, logging, database, identity, API conventions, health.</summary>
+internal static class HubHost
+{
+    /// <summary>Maps the README's <c>--demo</c> switch to <c>Hub:Demo=true</c>.</summary>
+    public static string[] ReadDemoSwitch(string[] args) =>
+        [.. args.Select(a => a == "--demo" ? "--Hub:Demo=true" : a)];
+
+    public static WebApplicationBuilder AddHubDefaults(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<HubOptions>().Bind(builder.Configuration.GetSection(HubOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var hub = builder.Configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHubDatabase(builder.Configuration, hub, builder.Environment);
+
+        services.AddIdentityCore<HubUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 12;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.Lockout.AllowedForNewUsers = true;
+            })
+            .AddSignInManager()
+            .AddEntityFrameworkStores<HubDbContext>();
+        services.AddSingleton<SigningKey>();
+        services.AddScoped<TokenService>();
+        services.AddScoped<RetailerScope>();
+        services.AddDataProtection().SetApplicationName("GrocerySync.Hub").PersistKeysToDbContext<HubDbContext>();
+        services.AddSingleton<SecretProtector>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<HubOptions>, SigningKey>((jwt, options, key) =>
+            {
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters = TokenService.ValidationParameters(options.Value.Auth, key.Key);
+            });
+        services.AddHubAuthorization();
+
+        services.AddProblemDetails();
+        // Binding failures (malformed JSON, wrong types) reach BadRequestExceptionHandler, which names the field.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddValidation();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false)));
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "GrocerySync Hub API";
+            document.Info.Version = "v1";
+            return Task.CompletedTask;
+        }));
+
+        services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddDbContextCheck<HubDbContext>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    public static WebApplication UseHubDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseCurrentUser();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        return app;
+    }
+
+    /// <summary>Applies migrations when configured, seeds demo data on an empty demo hub, and logs the set-up.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        var hub = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("GrocerySync.Hub");
+        var provider = DatabaseExtensions.ProviderFor(app.Configuration);
+        HubLog.DatabaseProvider(log, provider, hub.ApplyMigrationsOnStart);
+        if (hub.ApplyMigrationsOnStart)
+        {
+            await DatabaseExtensions.MigrateAsync(app.Services, app.Lifetime.ApplicationStopping);
+        }
+
+        HubLog.AuthMode(log, app.Services.GetRequiredService<SigningKey>().IsGenerated ? "generated in the data folder" : "from configuration", hub.Auth.AccessTokenLifetime);
+        app.Lifetime.ApplicationStarted.Register(() => HubLog.Listening(log, app.Urls));
+        if (hub.Demo)
+        {
+            await DemoSeeder.SeedAsync(app.Services, log, app.Lifetime.ApplicationStopping);
+        }
+    }
+}
