@@ -1,0 +1,25 @@
+using GrocerySync.Hub.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace GrocerySync.Hub.Data.Configurations;
+
+internal sealed class AgentConfiguration : IEntityTypeConfiguration<Agent>
+{
+    public void Configure(EntityTypeBuilder<Agent> b)
+    {
+        b.ConfigureEditable();
+        b.Property(e => e.Name).HasMaxLength(Lengths.Name);
+        b.Property(e => e.AgentVersion).HasMaxLength(Lengths.Version);
+        b.Property(e => e.OperatingSystem).HasMaxLength(Lengths.Name);
+        b.Property(e => e.HostName).HasMaxLength(Lengths.HostName);
+        b.Property(e => e.ApiKeyPrefix).HasMaxLength(32);
+        b.Property(e => e.ApiKeyHash).HasMaxLength(128);
+        b.HasOne<Retailer>().WithMany().HasForeignKey(e => e.RetailerId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(e => new { e.RetailerId, e.Name }).IsUnique();
+        b.HasIndex(e => new { e.RetailerId, e.Status });
+        b.HasIndex(e => new { e.RetailerId, e.CreatedAt });
+        b.HasIndex(e => e.LastHeartbeatAt);
+        b.HasIndex(e => e.ApiKeyPrefix).IsUnique();
+    }
+}
