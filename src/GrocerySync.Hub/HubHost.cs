@@ -45,6 +45,7 @@ internal static class HubHost
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 o.Lockout.AllowedForNewUsers = true;
             })
+            .AddPasswordValidator<CommonPasswordValidator>()
             .AddSignInManager()
             .AddEntityFrameworkStores<HubDbContext>();
         services.AddSingleton<SigningKey>();
@@ -60,19 +61,17 @@ internal static class HubHost
                 jwt.TokenValidationParameters = TokenService.ValidationParameters(options.Value.Auth, key.Key);
             });
         services.AddHubAuthorization();
+        services.AddHubRateLimits(hub.RateLimits);
+        services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins(hub.CorsOrigins).AllowAnyHeader().AllowAnyMethod()));
 
         services.AddProblemDetails();
         // Binding failures (malformed JSON, wrong types) reach BadRequestExceptionHandler, which names the field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<DbUpdateExceptionHandler>();
         services.AddValidation();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false)));
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "GrocerySync Hub API";
-            document.Info.Version = "v1";
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
 
         services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
@@ -82,10 +81,18 @@ internal static class HubHost
 
     public static WebApplication UseHubDefaults(this WebApplication app)
     {
+        app.UseSecurityHeaders();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseCors();
         app.UseAuthentication();
         app.UseCurrentUser();
+        app.UseRateLimiter();
         app.UseAuthorization();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") }).AllowAnonymous();

@@ -19,6 +19,12 @@ internal sealed class HubOptions
 
     [Required]
     public AuthOptions Auth { get; set; } = new();
+
+    [Required]
+    public Security.RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>Browser origins allowed to call the API from another site (CORS); empty allows none.</summary>
+    public string[] CorsOrigins { get; set; } = [];
 }
 
 internal sealed class AuthOptions

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace GrocerySync.Hub.Api;
@@ -7,7 +8,7 @@ namespace GrocerySync.Hub.Api;
 /// Turns request-binding failures (malformed JSON, a string where a number belongs, an unknown enum
 /// value, a bad query parameter) into a 400 validation problem naming the field, instead of a bare 400.
 /// </summary>
-internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -18,7 +19,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
 
         var (field, message) = badRequest.InnerException is JsonException json
             ? (FieldName(json.Path), JsonMessage(json))
-            : ("$", badRequest.Message);
+            : (ParameterName(badRequest.Message), badRequest.Message);
 
         httpContext.Response.StatusCode = badRequest.StatusCode;
         var problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
@@ -37,6 +38,16 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
     // "$.filters.departments[0]" → "filters.departments[0]"; the root stays "$".
     private static string FieldName(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    // "Failed to bind parameter \"int? Page\" from \"abc\"." → "page"
+    private static string ParameterName(string message)
+    {
+        var match = BindFailure().Match(message);
+        return match.Success ? JsonNamingPolicy.CamelCase.ConvertName(match.Groups["name"].Value) : "$";
+    }
+
+    [GeneratedRegex("""parameter "(?:[^"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)"(?: from)?""")]
+    private static partial Regex BindFailure();
 
     private static string JsonMessage(JsonException json) =>
         json.Path is null or "$" && json.LineNumber is not null

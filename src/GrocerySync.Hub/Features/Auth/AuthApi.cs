@@ -15,7 +15,7 @@ internal static class AuthApi
 {
     public static RouteGroupBuilder MapAuthEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/auth").WithTags("Auth").AllowAnonymous();
+        var group = routes.MapGroup("/auth").WithTags("Auth").AllowAnonymous().RequireRateLimiting(RateLimits.SignIn);
 
         group.MapPost("/token", IssueToken)
             .WithSummary("Signs in with email and password and returns an access token and a refresh token.");
