@@ -6,6 +6,7 @@ using GrocerySync.Hub.Security;
 using GrocerySync.Hub.Tenancy;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -51,7 +52,9 @@ internal static class HubHost
         services.AddSingleton<SigningKey>();
         services.AddScoped<TokenService>();
         services.AddScoped<RetailerScope>();
+        services.AddSingleton<MasterKey>();
         services.AddDataProtection().SetApplicationName("GrocerySync.Hub").PersistKeysToDbContext<HubDbContext>();
+        services.AddOptions<KeyManagementOptions>().Configure<MasterKey>((o, key) => o.XmlEncryptor = new MasterKeyXmlEncryptor(key));
         services.AddSingleton<SecretProtector>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -113,6 +116,7 @@ internal static class HubHost
         }
 
         HubLog.AuthMode(log, app.Services.GetRequiredService<SigningKey>().IsGenerated ? "generated in the data folder" : "from configuration", hub.Auth.AccessTokenLifetime);
+        HubLog.SecretsMode(log, app.Services.GetRequiredService<MasterKey>().IsGenerated ? "generated in the data folder" : "from configuration");
         app.Lifetime.ApplicationStarted.Register(() => HubLog.Listening(log, app.Urls));
         if (hub.Demo)
         {

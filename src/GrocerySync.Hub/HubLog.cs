@@ -19,4 +19,7 @@ internal static partial class HubLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Demo mode: the database already has data, nothing seeded. Demo users sign in with the password {Password}.")]
     public static partial void DemoAlreadySeeded(ILogger logger, string password);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Stored secrets: Data Protection keys in the database, encrypted with the master key {KeySource}")]
+    public static partial void SecretsMode(ILogger logger, string keySource);
 }

@@ -23,6 +23,9 @@ internal sealed class HubOptions
     [Required]
     public Security.RateLimitOptions RateLimits { get; set; } = new();
 
+    [Required]
+    public SecretsOptions Secrets { get; set; } = new();
+
     /// <summary>Browser origins allowed to call the API from another site (CORS); empty allows none.</summary>
     public string[] CorsOrigins { get; set; } = [];
 }
@@ -43,4 +46,10 @@ internal sealed class AuthOptions
 
     [Range(typeof(TimeSpan), "00:10:00", "90.00:00:00")]
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+}
+
+internal sealed class SecretsOptions
+{
+    /// <summary>Base64 AES-256 key (32 bytes) that encrypts the key ring protecting stored secrets. When empty, one is generated in the data folder.</summary>
+    public string? MasterKey { get; set; }
 }

@@ -6,16 +6,14 @@ namespace GrocerySync.Hub.Security;
 
 /// <summary>
 /// The key that signs access tokens: from <c>Hub:Auth:SigningKey</c>, or, for a single embedded hub,
-/// generated once into the data folder (readable by the hub's user only).
+/// generated once into the data folder.
 /// </summary>
 internal sealed class SigningKey
 {
     public SigningKey(IOptions<HubOptions> options, IHostEnvironment environment)
     {
         var hub = options.Value;
-        var bytes = string.IsNullOrWhiteSpace(hub.Auth.SigningKey)
-            ? LoadOrCreate(Path.Combine(DataDirectory.Resolve(hub, environment), "signing.key"))
-            : Convert.FromBase64String(hub.Auth.SigningKey);
+        var bytes = KeyFiles.LoadOrCreate(hub.Auth.SigningKey, hub, environment, "signing.key", 64);
         Key = new SymmetricSecurityKey(bytes) { KeyId = Convert.ToHexString(SHA256.HashData(bytes))[..16] };
         IsGenerated = string.IsNullOrWhiteSpace(hub.Auth.SigningKey);
     }
@@ -23,26 +21,4 @@ internal sealed class SigningKey
     public SymmetricSecurityKey Key { get; }
 
     public bool IsGenerated { get; }
-
-    private static byte[] LoadOrCreate(string path)
-    {
-        if (File.Exists(path))
-        {
-            return Convert.FromBase64String(File.ReadAllText(path).Trim());
-        }
-
-        var bytes = RandomNumberGenerator.GetBytes(64);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var writer = new StreamWriter(path, options))
-        {
-            writer.Write(Convert.ToBase64String(bytes));
-        }
-
-        return bytes;
-    }
 }
