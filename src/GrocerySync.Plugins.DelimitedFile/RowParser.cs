@@ -1,0 +1,212 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace GrocerySync.Plugins.DelimitedFile;
+
+internal enum ParseResult
+{
+    Row,
+    NeedMore,
+    Malformed,
+}
+
+/// <summary>
+/// Finds the fields of one delimited row in a UTF-8 buffer (RFC 4180: quoted fields may hold the delimiter, line
+/// breaks and doubled quotes). Field ranges are kept for the last parsed row; quoted fields are unescaped in place
+/// only once the row is known to be complete, so a row that needs more data can be parsed again.
+/// </summary>
+internal sealed class RowParser(byte delimiter)
+{
+    private const byte Quote = (byte)'"';
+    private readonly SearchValues<byte> _stops = SearchValues.Create([delimiter, (byte)'\n']);
+    private int[] _starts = new int[64];
+    private int[] _lengths = new int[64];
+    private bool[] _escaped = new bool[64];
+
+    public int FieldCount { get; private set; }
+
+    public ReadOnlySpan<byte> Field(ReadOnlySpan<byte> data, int index) => data.Slice(_starts[index], _lengths[index]);
+
+    public bool IsBlank(ReadOnlySpan<byte> data, int rowStart) =>
+        FieldCount == 1 && _lengths[0] == 0 && (_starts[0] == rowStart);
+
+    /// <summary>Unescapes field <paramref name="index"/> in place if it had doubled quotes; returns its final range.</summary>
+    public (int Start, int Length) Unescape(Span<byte> data, int index)
+    {
+        var start = _starts[index];
+        var length = _lengths[index];
+        if (_escaped[index])
+        {
+            var f = data.Slice(start, length);
+            var w = 0;
+            for (var r = 0; r < f.Length; r++)
+            {
+                f[w++] = f[r];
+                if (f[r] == Quote)
+                {
+                    r++; // skip the second quote of a pair
+                }
+            }
+
+            length = w;
+            _lengths[index] = w;
+            _escaped[index] = false;
+        }
+
+        return (start, length);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Add(int start, int length, bool escaped)
+    {
+        if (FieldCount == _starts.Length)
+        {
+            Array.Resize(ref _starts, FieldCount * 2);
+            Array.Resize(ref _lengths, FieldCount * 2);
+            Array.Resize(ref _escaped, FieldCount * 2);
+        }
+
+        _starts[FieldCount] = start;
+        _lengths[FieldCount] = length;
+        _escaped[FieldCount] = escaped;
+        FieldCount++;
+    }
+
+    /// <summary>Parses the row starting at <paramref name="p"/>.</summary>
+    /// <param name="data">The buffer.</param>
+    /// <param name="p">Row start.</param>
+    /// <param name="eof">Whether the buffer ends where the file ends.</param>
+    /// <param name="next">Start of the following row.</param>
+    /// <param name="newlines">Line breaks consumed (for line numbers).</param>
+    /// <param name="error">Why a malformed row is malformed.</param>
+    public ParseResult Parse(ReadOnlySpan<byte> data, int p, bool eof, out int next, out int newlines, out string? error)
+    {
+        FieldCount = 0;
+        newlines = 0;
+        error = null;
+        next = p;
+        while (true)
+        {
+            if (p < data.Length && data[p] == Quote)
+            {
+                var contentStart = p + 1;
+                var q = contentStart;
+                var escaped = false;
+                int close;
+                while (true)
+                {
+                    var i = data[q..].IndexOf(Quote);
+                    if (i < 0)
+                    {
+                        if (!eof)
+                        {
+                            return ParseResult.NeedMore;
+                        }
+
+                        newlines += data[p..].Count((byte)'\n');
+                        next = data.Length;
+                        error = "has a quoted field that never closes (truncated export or a stray quote)";
+                        return ParseResult.Malformed;
+                    }
+
+                    var j = q + i;
+                    if (j + 1 < data.Length && data[j + 1] == Quote)
+                    {
+                        escaped = true;
+                        q = j + 2;
+                        continue;
+                    }
+
+                    if (j + 1 == data.Length && !eof)
+                    {
+                        return ParseResult.NeedMore;
+                    }
+
+                    close = j;
+                    break;
+                }
+
+                var content = data[contentStart..close];
+                newlines += content.Count((byte)'\n');
+                Add(contentStart, close - contentStart, escaped);
+                p = close + 1;
+                if (p >= data.Length)
+                {
+                    next = p;
+                    newlines++;
+                    return ParseResult.Row;
+                }
+
+                var after = data[p];
+                if (after == delimiter)
+                {
+                    p++;
+                    continue;
+                }
+
+                if (after == (byte)'\r' && p + 1 < data.Length && data[p + 1] == (byte)'\n')
+                {
+                    p++;
+                    after = (byte)'\n';
+                }
+                else if (after == (byte)'\r' && p + 1 >= data.Length && !eof)
+                {
+                    return ParseResult.NeedMore;
+                }
+
+                if (after == (byte)'\n')
+                {
+                    next = p + 1;
+                    newlines++;
+                    return ParseResult.Row;
+                }
+
+                // Garbage after a closing quote: skip to the end of the physical line.
+                var nl = data[p..].IndexOf((byte)'\n');
+                if (nl < 0 && !eof)
+                {
+                    return ParseResult.NeedMore;
+                }
+
+                next = nl < 0 ? data.Length : p + nl + 1;
+                newlines++;
+                error = $"has a character after the closing quote of field {FieldCount} (stray quote?)";
+                return ParseResult.Malformed;
+            }
+
+            var k = data[p..].IndexOfAny(_stops);
+            if (k < 0)
+            {
+                if (!eof)
+                {
+                    return ParseResult.NeedMore;
+                }
+
+                var end = data.Length;
+                if (end > p && data[end - 1] == (byte)'\r')
+                {
+                    end--;
+                }
+
+                Add(p, end - p, false);
+                next = data.Length;
+                newlines++;
+                return ParseResult.Row;
+            }
+
+            var stop = p + k;
+            if (data[stop] == delimiter)
+            {
+                Add(p, k, false);
+                p = stop + 1;
+                continue;
+            }
+
+            var fieldEnd = stop > p && data[stop - 1] == (byte)'\r' ? stop - 1 : stop;
+            Add(p, fieldEnd - p, false);
+            next = stop + 1;
+            newlines++;
+            return ParseResult.Row;
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text;
+using GrocerySync.Plugins.Abstractions;
+
+namespace GrocerySync.Sync;
+
+/// <summary>The department, category, store and active filters, compared on UTF-8 bytes without allocating.</summary>
+internal sealed class RecordFilter
+{
+    private readonly byte[][] _departments;
+    private readonly (byte[] Value, bool Prefix)[] _categories;
+    private readonly byte[][] _stores;
+    private readonly bool _activeOnly;
+
+    public RecordFilter(RecordFilterOptions options)
+    {
+        _departments = [.. options.Departments.Select(d => Encoding.UTF8.GetBytes(d.Trim()))];
+        _categories = [.. options.Categories.Select(c => c.Trim()).Select(c => c.EndsWith('*')
+            ? (Encoding.UTF8.GetBytes(c[..^1]), true)
+            : (Encoding.UTF8.GetBytes(c), false))];
+        _stores = [.. options.Stores.Select(s => Encoding.UTF8.GetBytes(s.Trim()))];
+        _activeOnly = options.ActiveOnly;
+    }
+
+    public bool Keep(GroceryRecord r)
+    {
+        if (_activeOnly && !r.IsActive)
+        {
+            return false;
+        }
+
+        if (_departments.Length > 0 && !AnyEqual(_departments, r.Department))
+        {
+            return false;
+        }
+
+        if (_stores.Length > 0 && !AnyEqual(_stores, r.StoreId))
+        {
+            return false;
+        }
+
+        if (_categories.Length > 0)
+        {
+            var category = r.Category;
+            var match = false;
+            foreach (var (value, prefix) in _categories)
+            {
+                if (prefix
+                    ? category.Length >= value.Length && Ascii.EqualsIgnoreCase(category[..value.Length], value)
+                    : Ascii.EqualsIgnoreCase(category, value) || category.SequenceEqual(value))
+                {
+                    match = true;
+                    break;
+                }
+            }
+
+            if (!match)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AnyEqual(byte[][] values, ReadOnlySpan<byte> text)
+    {
+        foreach (var v in values)
+        {
+            if (Ascii.EqualsIgnoreCase(text, v) || text.SequenceEqual(v))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,582 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using System.Threading.Channels;
+using GrocerySync.Plugins.Abstractions;
+
+namespace GrocerySync.Sync;
+
+/// <summary>
+/// Runs a job: source → validate/normalise → filter → delta → adapter → destination, streaming with bounded memory.
+/// The source runs on its own thread and hands batches over a bounded channel; validation, delta and formatting run
+/// on the caller's. The destination commits first; the delta state is committed only after it, so a failed or
+/// killed run never hides a change from the next one.
+/// </summary>
+/// <param name="registry">Where plugins come from.</param>
+/// <param name="timeProvider">Clock.</param>
+public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvider)
+{
+    /// <summary>Bump when the content hash or state semantics change: every record then counts as changed once.</summary>
+    private const string ContentVersion = "content-v1";
+
+    private const int FlushBytes = 1 << 20;
+    private const int MaxRejectSamples = 100;
+
+    /// <summary>Runs a job once.</summary>
+    /// <exception cref="PluginException">The job cannot start: unknown plugin, invalid settings, state locked or damaged.</exception>
+    public async Task<SyncRunSummary> RunAsync(SyncJob job, IProgress<SyncProgress>? progress = null, IRejectSink? rejects = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var started = timeProvider.GetTimestamp();
+        var startedAt = timeProvider.GetUtcNow();
+        var run = new RunState(job, Guid.CreateVersion7(startedAt), startedAt, rejects);
+
+        if (string.IsNullOrWhiteSpace(job.JobId) || job.JobId.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || job.JobId.StartsWith('.'))
+        {
+            throw new SyncConfigurationException($"Job id '{job.JobId}' must be a non-empty file name (letters, digits, '-', '_').");
+        }
+
+        if (job.MaxChangeShare is < 0 or > 1 || job.MaxRejectShare is < 0 or > 1)
+        {
+            throw new SyncConfigurationException("maxChangeShare and maxRejectShare are shares between 0 and 1 (0.3 = 30%).");
+        }
+
+        var normalizer = new RecordNormalizer(job.Currency);
+        await using var source = registry.CreateSource(job.Source.PluginId, job.Source.Settings, job.BaseDirectory);
+        var adapter = registry.CreateAdapter(job.Adapter.PluginId, job.Adapter.Settings, job.BaseDirectory);
+        await using var destination = registry.CreateDestination(job.Destination.PluginId, job.Destination.Settings, job.BaseDirectory);
+
+        var stateFolder = Path.GetFullPath(job.StateFolder, job.BaseDirectory ?? Environment.CurrentDirectory);
+        Directory.CreateDirectory(stateFolder);
+        using var jobLock = AcquireLock(stateFolder, job.JobId);
+
+        var t0 = timeProvider.GetTimestamp();
+        var statePath = DeltaState.PathFor(stateFolder, job.JobId);
+        var old = await DeltaState.LoadAsync(statePath, cancellationToken);
+        var fingerprint = Fingerprint(job);
+        run.LoadState = timeProvider.GetElapsedTime(t0);
+        var tracker = new DeltaTracker(old, contentComparable: old?.SpecFingerprint == fingerprint);
+        run.Tracker = tracker;
+
+        var since = job.Filters.ChangedSince ?? (job.Filters.ChangedSinceLastRun ? old?.RunStartedAt : null);
+        var context = new DestinationContext(job.JobId, run.RunId, job.Mode == SyncMode.Delta, adapter.ContentType, adapter.FileExtension, startedAt);
+        IDestinationTransaction? tx = null;
+        try
+        {
+            tx = await destination.BeginAsync(context, cancellationToken);
+            t0 = timeProvider.GetTimestamp();
+            var outcome = await StreamAsync(run, source, adapter, tx, normalizer, new RecordFilter(job.Filters), since, progress, started, cancellationToken);
+            run.Stream = timeProvider.GetElapsedTime(t0);
+            if (outcome is not null)
+            {
+                await tx.RollbackAsync(CancellationToken.None);
+                return run.Summary(outcome.Value.Status, outcome.Value.Message, timeProvider.GetElapsedTime(started));
+            }
+
+            t0 = timeProvider.GetTimestamp();
+            await tx.CommitAsync(cancellationToken);
+            run.Commit = timeProvider.GetElapsedTime(t0);
+        }
+        catch (Exception ex) when (ex is PluginException or IOException or UnauthorizedAccessException or OperationCanceledException or ChannelClosedException)
+        {
+            if (tx is not null)
+            {
+                await tx.RollbackAsync(CancellationToken.None);
+            }
+
+            var cancelled = ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+            return run.Summary(cancelled ? SyncRunStatus.Cancelled : SyncRunStatus.Failed, cancelled ? "The run was cancelled; nothing was published." : ex.Message, timeProvider.GetElapsedTime(started));
+        }
+        finally
+        {
+            if (tx is not null)
+            {
+                await tx.DisposeAsync();
+            }
+        }
+
+        try
+        {
+            t0 = timeProvider.GetTimestamp();
+            var next = tracker.Build(fingerprint, timeProvider.GetUtcNow(), startedAt);
+            await next.SaveAsync(statePath, CancellationToken.None);
+            run.SaveState = timeProvider.GetElapsedTime(t0);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return run.Summary(SyncRunStatus.Failed, $"Published, but the delta state could not be saved ({ex.Message}); the next run sends these changes again.", timeProvider.GetElapsedTime(started));
+        }
+
+        return run.Summary(SyncRunStatus.Succeeded, null, timeProvider.GetElapsedTime(started));
+    }
+
+    private async Task<(SyncRunStatus Status, string Message)?> StreamAsync(
+        RunState run, ISourceConnector source, IAdapter adapter, IDestinationTransaction tx, RecordNormalizer normalizer,
+        RecordFilter filter, DateTimeOffset? since, IProgress<SyncProgress>? progress, long started, CancellationToken ct)
+    {
+        var job = run.Job;
+        var tracker = run.Tracker!;
+        var channel = Channel.CreateBounded<PreparedBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var prepared = new ConcurrentQueue<PreparedBatch>();
+        var sourceContext = new EngineSourceContext(job.Mapping, run);
+        var hashedSlots = job.Mapping.Fields.Count == 0
+            ? Enumerable.Range(0, job.Mapping.SlotCount).ToArray()
+            : [.. job.Mapping.Fields.Keys.Select(f => (int)f).Order(), .. Enumerable.Range(CanonicalFields.Count, job.Mapping.Attributes.Count)];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        // Source thread: read, then validate, filter and hash each batch before handing it over.
+        var producer = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    var keyScratch = new byte[RecordNormalizer.MaxSkuBytes + 1 + 256];
+                    var hashScratch = new byte[4096];
+                    await foreach (var batch in source.ReadAsync(sourceContext, stop.Token).WithCancellation(stop.Token))
+                    {
+                        var p = prepared.TryDequeue(out var reused) ? reused : new PreparedBatch();
+                        p.Reset(batch);
+                        Prepare(p, job, normalizer, filter, since, hashedSlots, keyScratch, ref hashScratch);
+                        await channel.Writer.WriteAsync(p, stop.Token);
+                    }
+
+                    channel.Writer.TryComplete();
+                }
+                catch (Exception ex)
+                {
+                    channel.Writer.TryComplete(ex);
+                }
+            },
+            CancellationToken.None);
+
+        var output = new OutputBuffer(FlushBytes + (FlushBytes / 4));
+        var sequence = 0L;
+        var pendingRecords = 0;
+        var lastProgress = started;
+        var full = job.Mode == SyncMode.Full;
+        var previous = tracker.PreviousCount;
+        var changeLimit = job.ApproveLargeChange || previous == 0 ? long.MaxValue : (long)Math.Floor(job.MaxChangeShare * previous);
+
+        async ValueTask FlushAsync(bool last)
+        {
+            if (output.WrittenCount == 0 && !last)
+            {
+                return;
+            }
+
+            await tx.WriteAsync(new DestinationBatch(output.WrittenMemory, pendingRecords, sequence++, last), ct);
+            run.BytesWritten += output.WrittenCount;
+            output.Clear();
+            pendingRecords = 0;
+        }
+
+        try
+        {
+            adapter.WriteHeader(output);
+            var reader = channel.Reader;
+            while (await reader.WaitToReadAsync(ct))
+            {
+                while (reader.TryRead(out var p))
+                {
+                    foreach (var reject in p.Rejects)
+                    {
+                        run.Reject(reject);
+                    }
+
+                    run.Read += p.Count;
+                    run.Filtered += p.Filtered;
+                    var status = p.Status;
+                    for (var row = 0; row < p.Count; row++)
+                    {
+                        switch (status[row])
+                        {
+                            case RowStatus.Candidate:
+                                break;
+                            case RowStatus.Rejected or RowStatus.Carried:
+                                var k = p.GetKey(row);
+                                if (!k.IsEmpty)
+                                {
+                                    tracker.Carry(p.KeyHashes[row], k);
+                                }
+
+                                continue;
+                            default:
+                                continue;
+                        }
+
+                        var record = p.Records[row];
+                        var keyHash = p.KeyHashes[row];
+                        var contentHash = p.ContentHashes[row];
+                        var decision = tracker.Classify(keyHash, contentHash, out var oldPosition);
+                        if (decision == DeltaDecision.Duplicate)
+                        {
+                            run.Reject(new RejectedRow(record.LineNumber, "sku", "duplicate key: the same record appears earlier in this run", KeyText(record.Sku)));
+                            continue;
+                        }
+
+                        if (full || decision != DeltaDecision.Unchanged)
+                        {
+                            var mark = output.WrittenCount;
+                            if (!adapter.WriteRecord(record, output, out var why))
+                            {
+                                output.Truncate(mark);
+                                run.Reject(new RejectedRow(record.LineNumber, "adapter", why ?? "the channel cannot take this record", KeyText(record.Sku)));
+                                tracker.Carry(keyHash, p.GetKey(row));
+                                continue;
+                            }
+
+                            run.Written++;
+                            pendingRecords++;
+                        }
+
+                        tracker.Accept(oldPosition, keyHash, contentHash, p.GetKey(row));
+                        switch (decision)
+                        {
+                            case DeltaDecision.New: run.New++; break;
+                            case DeltaDecision.Changed: run.Changed++; break;
+                            default: run.Unchanged++; break;
+                        }
+                    }
+
+                    run.ReturnBatch(p.Batch);
+                    prepared.Enqueue(p);
+                    if (run.Changed > changeLimit && tracker.UsedContentHashes)
+                    {
+                        return (SyncRunStatus.NeedsApproval, GuardRailMessage(run, previous, run.Changed, 0));
+                    }
+
+                    if (output.WrittenCount >= FlushBytes)
+                    {
+                        await FlushAsync(false);
+                    }
+
+                    var now = timeProvider.GetTimestamp();
+                    if (progress is not null && timeProvider.GetElapsedTime(lastProgress, now) >= TimeSpan.FromMilliseconds(100))
+                    {
+                        lastProgress = now;
+                        progress.Report(run.Progress(timeProvider.GetElapsedTime(started, now)));
+                    }
+                }
+            }
+
+            await producer;
+            tracker.ResolveDeferredCarries();
+
+            var changedForGuard = tracker.UsedContentHashes ? run.Changed : 0;
+            if (changedForGuard + tracker.DeletedCount > changeLimit)
+            {
+                return (SyncRunStatus.NeedsApproval, GuardRailMessage(run, previous, changedForGuard, tracker.DeletedCount));
+            }
+
+            var read = run.Read + run.SourceRejected;
+            if (read > 0 && (double)run.Rejected / read > job.MaxRejectShare)
+            {
+                return (SyncRunStatus.Failed, string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{run.Rejected:N0} of {read:N0} rows were rejected ({(double)run.Rejected / read:P1}), above the limit of {job.MaxRejectShare:P1} (maxRejectShare). Nothing was published; see the rejected rows."));
+            }
+
+            if (!full)
+            {
+                foreach (var position in tracker.DeletedPositions())
+                {
+                    var before = output.WrittenCount;
+                    adapter.WriteDeletion(tracker.GetPreviousKey(position), output);
+                    if (output.WrittenCount > before)
+                    {
+                        run.DeletionsWritten++;
+                        pendingRecords++;
+                    }
+
+                    if (output.WrittenCount >= FlushBytes)
+                    {
+                        await FlushAsync(false);
+                    }
+                }
+            }
+
+            adapter.WriteFooter(output);
+            await FlushAsync(true);
+            progress?.Report(run.Progress(timeProvider.GetElapsedTime(started)));
+            return null;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            try
+            {
+                await producer;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private static void Prepare(
+        PreparedBatch p, SyncJob job, RecordNormalizer normalizer, RecordFilter filter, DateTimeOffset? since, int[] hashedSlots, byte[] keyScratch, ref byte[] hashScratch)
+    {
+        var batch = p.Batch;
+        var attributeNames = job.Mapping.AttributeNames;
+        for (var row = 0; row < p.Count; row++)
+        {
+            var record = p.Records[row];
+            record.Bind(batch, row, attributeNames);
+            var key = BuildKey(record, job.Key, keyScratch);
+            p.SetKey(row, key);
+            p.KeyHashes[row] = key.IsEmpty ? 0 : XxHash3.HashToUInt64(key);
+            if (!normalizer.TryNormalize(record, out var field, out var reason))
+            {
+                p.Status[row] = RowStatus.Rejected;
+                p.Rejects.Add(new RejectedRow(record.LineNumber, CanonicalFields.GetName(field), reason!, KeyText(record.Sku)));
+                continue;
+            }
+
+            if (!filter.Keep(record))
+            {
+                p.Status[row] = RowStatus.Filtered;
+                p.Filtered++;
+                continue;
+            }
+
+            if (since is { } s && record.UpdatedAt is { } updated && updated < s)
+            {
+                p.Status[row] = RowStatus.Carried;
+                p.Filtered++;
+                continue;
+            }
+
+            p.ContentHashes[row] = ContentHash(batch, row, hashedSlots, ref hashScratch);
+            p.Status[row] = RowStatus.Candidate;
+        }
+    }
+
+    private static string GuardRailMessage(RunState run, long previous, long changed, long deleted) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"Guard rail: this run would change {changed:N0} and delete {deleted:N0} of {previous:N0} records ({(double)(changed + deleted) / previous:P1}{(deleted == previous ? ", every record: is the export empty?" : string.Empty)}), more than the allowed {run.Job.MaxChangeShare:P0} (maxChangeShare). Nothing was published. If this is intended, run again with approval (--approve).");
+
+    private static ReadOnlySpan<byte> BuildKey(GroceryRecord r, RecordKeyKind kind, byte[] scratch)
+    {
+        var sku = r.Sku;
+        if (sku.Length > RecordNormalizer.MaxSkuBytes)
+        {
+            return default;
+        }
+
+        if (kind == RecordKeyKind.Sku)
+        {
+            return sku;
+        }
+
+        var store = r.StoreId;
+        if (store.Length > 256)
+        {
+            store = store[..256];
+        }
+
+        sku.CopyTo(scratch);
+        scratch[sku.Length] = 0x1F;
+        store.CopyTo(scratch.AsSpan(sku.Length + 1));
+        return scratch.AsSpan(0, sku.Length + 1 + store.Length);
+    }
+
+    private static ulong ContentHash(SourceBatch batch, int row, int[] slots, ref byte[] scratch)
+    {
+        var n = 0;
+        foreach (var slot in slots)
+        {
+            var f = batch.GetField(row, slot).Trim(" \t\r\n"u8);
+            if (scratch.Length - n < f.Length + 1)
+            {
+                Array.Resize(ref scratch, Math.Max(scratch.Length * 2, n + f.Length + 1));
+            }
+
+            f.CopyTo(scratch.AsSpan(n));
+            n += f.Length;
+            scratch[n++] = 0x1F;
+        }
+
+        return XxHash3.HashToUInt64(scratch.AsSpan(0, n));
+    }
+
+    private static string? KeyText(ReadOnlySpan<byte> sku) => sku.IsEmpty ? null : Encoding.UTF8.GetString(sku.Length > 80 ? sku[..80] : sku);
+
+    internal static ulong Fingerprint(SyncJob job)
+    {
+        var sb = new StringBuilder(ContentVersion).Append('|').Append(job.Key).Append('|').Append(job.Currency.ToUpperInvariant()).Append('|');
+        foreach (var (f, c) in job.Mapping.Fields.OrderBy(p => p.Key))
+        {
+            sb.Append(f).Append('=').Append(c).Append(';');
+        }
+
+        foreach (var (a, c) in job.Mapping.Attributes)
+        {
+            sb.Append('@').Append(a).Append('=').Append(c).Append(';');
+        }
+
+        var filters = job.Filters;
+        sb.Append('|').AppendJoin(',', filters.Departments).Append('|').AppendJoin(',', filters.Categories).Append('|')
+            .AppendJoin(',', filters.Stores).Append('|').Append(filters.ActiveOnly).Append('|').Append(job.Adapter.PluginId).Append('|');
+        foreach (var (k, v) in job.Adapter.Settings.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            sb.Append(k.ToUpperInvariant()).Append('=').Append(v).Append(';');
+        }
+
+        return XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(sb.ToString()));
+    }
+
+    private static FileStream AcquireLock(string stateFolder, string jobId)
+    {
+        var path = Path.Combine(stateFolder, jobId + ".lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException ex)
+        {
+            throw new SyncConfigurationException($"Another run of job '{jobId}' holds {path}; wait for it to finish.", ex);
+        }
+    }
+
+    /// <summary>Mutable counters of one run.</summary>
+    private sealed class RunState(SyncJob job, Guid runId, DateTimeOffset startedAt, IRejectSink? sink)
+    {
+        private readonly Lock _rejectLock = new();
+        private readonly List<RejectedRow> _samples = [];
+        private readonly Dictionary<string, long> _byField = new(StringComparer.Ordinal);
+        private readonly ConcurrentQueue<SourceBatch> _pool = new();
+        private long _rejected;
+        private long _bytesRead;
+
+        public SyncJob Job { get; } = job;
+
+        public Guid RunId { get; } = runId;
+
+        public DeltaTracker? Tracker { get; set; }
+
+        public long Read { get; set; }
+
+        public long SourceRejected { get; private set; }
+
+        public long Rejected => Interlocked.Read(ref _rejected);
+
+        public long Filtered { get; set; }
+
+        public long New { get; set; }
+
+        public long Changed { get; set; }
+
+        public long Unchanged { get; set; }
+
+        public long Written { get; set; }
+
+        public long DeletionsWritten { get; set; }
+
+        public long BytesWritten { get; set; }
+
+        public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+        public TimeSpan LoadState { get; set; }
+
+        public TimeSpan Stream { get; set; }
+
+        public TimeSpan Commit { get; set; }
+
+        public TimeSpan SaveState { get; set; }
+
+        public void AddBytesRead(long n) => Interlocked.Add(ref _bytesRead, n);
+
+        public void Reject(RejectedRow row, bool fromSource = false)
+        {
+            Interlocked.Increment(ref _rejected);
+            lock (_rejectLock)
+            {
+                if (fromSource)
+                {
+                    SourceRejected++;
+                }
+
+                if (_samples.Count < MaxRejectSamples)
+                {
+                    _samples.Add(row);
+                }
+
+                _byField[row.Field] = _byField.GetValueOrDefault(row.Field) + 1;
+                sink?.OnRejected(row);
+            }
+        }
+
+        public SourceBatch RentBatch(int slots) => _pool.TryDequeue(out var b) ? b : new SourceBatch(slots);
+
+        public void ReturnBatch(SourceBatch batch)
+        {
+            batch.Clear();
+            if (_pool.Count < 8)
+            {
+                _pool.Enqueue(batch);
+            }
+        }
+
+        public SyncProgress Progress(TimeSpan elapsed) =>
+            new(Read + SourceRejected, Written + DeletionsWritten, Rejected, BytesRead, BytesWritten, elapsed);
+
+        public SyncRunSummary Summary(SyncRunStatus status, string? message, TimeSpan total)
+        {
+            var previous = Tracker?.PreviousCount ?? 0;
+            var deleted = Tracker?.DeletedCount ?? 0;
+            var changedForGuard = Tracker?.UsedContentHashes == true ? Changed : 0;
+            List<RejectedRow> samples;
+            Dictionary<string, long> byField;
+            lock (_rejectLock)
+            {
+                samples = [.. _samples.OrderBy(r => r.LineNumber)];
+                byField = new Dictionary<string, long>(_byField, StringComparer.Ordinal);
+            }
+
+            return new SyncRunSummary
+            {
+                RunId = RunId,
+                JobId = Job.JobId,
+                Mode = Job.Mode,
+                Status = status,
+                Message = message,
+                StartedAt = startedAt,
+                Counts = new SyncCounts
+                {
+                    Read = Read + SourceRejected,
+                    Rejected = Rejected,
+                    Filtered = Filtered,
+                    New = New,
+                    Changed = Changed,
+                    Unchanged = Unchanged,
+                    Deleted = deleted,
+                    Written = status == SyncRunStatus.Succeeded ? Written : 0,
+                    DeletionsWritten = status == SyncRunStatus.Succeeded ? DeletionsWritten : 0,
+                    PreviousCatalog = previous,
+                    Catalog = Tracker?.Count ?? 0,
+                    BytesRead = BytesRead,
+                    BytesWritten = BytesWritten,
+                },
+                ChangeShare = previous == 0 ? 0 : (double)(changedForGuard + deleted) / previous,
+                OrderChanged = Tracker?.UsedLookups ?? false,
+                RejectSamples = samples,
+                RejectsByField = byField,
+                Timings = new SyncTimings { Total = total, LoadState = LoadState, Stream = Stream, Commit = Commit, SaveState = SaveState },
+            };
+        }
+    }
+
+    private sealed class EngineSourceContext(FieldMapping mapping, RunState run) : SourceReadContext
+    {
+        public override FieldMapping Mapping => mapping;
+
+        public override SourceBatch RentBatch() => run.RentBatch(mapping.SlotCount);
+
+        public override void Reject(long lineNumber, string field, string reason) =>
+            run.Reject(new RejectedRow(lineNumber, field, reason, null), fromSource: true);
+
+        public override void ReportBytesRead(long bytes) => run.AddBytesRead(bytes);
+    }
+}

@@ -1,0 +1,183 @@
+using System.Text;
+using GrocerySync.Plugins.Abstractions;
+
+namespace GrocerySync.Plugins.DelimitedFile.Tests;
+
+public sealed class DelimitedFileSourceTests
+{
+    [Fact]
+    public async Task Quoted_fields_hold_delimiters_line_breaks_and_doubled_quotes()
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync("sku,name,price\r\nA1,\"Milk, \"\"whole\"\"\r\n1 l\",1.50\r\nA2,Bread,2\r\n");
+
+        Assert.Empty(s.Rejects);
+        Assert.Equal(2, s.Rows.Count);
+        Assert.Equal("Milk, \"whole\"\r\n1 l", s.Rows[0].Fields[CanonicalField.Name]);
+        Assert.Equal("1.50", s.Rows[0].Fields[CanonicalField.RegularPrice]);
+        Assert.Equal(2, s.Rows[0].Line);
+        Assert.Equal(4, s.Rows[1].Line); // the quoted line break moved the next row to line 4
+    }
+
+    [Fact]
+    public async Task Header_names_map_case_insensitively_and_unmapped_columns_are_ignored()
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync("\uFEFFExtra, SKU ,Name,PRICE\nx,A1,Tea,3.10");
+
+        Assert.Empty(s.Rejects);
+        var row = Assert.Single(s.Rows);
+        Assert.Equal("A1", row.Fields[CanonicalField.Sku]);
+        Assert.Equal("3.10", row.Fields[CanonicalField.RegularPrice]); // no final newline is fine
+    }
+
+    [Fact]
+    public async Task Semicolons_and_decimal_commas_are_read()
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync("sku;name;price\nA1;Käse;1.234,50\n", new() { ["delimiter"] = ";", ["decimalSeparator"] = "," });
+
+        Assert.Equal("1234.50", Assert.Single(s.Rows).Fields[CanonicalField.RegularPrice]);
+        Assert.Equal("Käse", s.Rows[0].Fields[CanonicalField.Name]);
+    }
+
+    [Fact]
+    public async Task Tab_separated_files_are_read()
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync("sku\tname\tprice\nA1\tTea, green\t2.00\n", new() { ["delimiter"] = "tab" });
+        Assert.Equal("Tea, green", Assert.Single(s.Rows).Fields[CanonicalField.Name]);
+    }
+
+    [Theory]
+    [InlineData("latin-1", "Crème brûlée")]
+    [InlineData("windows-1252", "Crème brûlée €")]
+    public async Task Single_byte_encodings_are_transcoded(string encoding, string name)
+    {
+        var enc = encoding == "latin-1" ? Encoding.Latin1 : CodePagesEncodingProvider.Instance.GetEncoding(1252)!;
+        using var s = new SourceRunner();
+        await s.ReadAsync(enc.GetBytes($"sku,name,price\nA1,{name},4.00\n"), new() { ["encoding"] = encoding });
+
+        Assert.Equal(name, Assert.Single(s.Rows).Fields[CanonicalField.Name]);
+    }
+
+    [Fact]
+    public async Task A_latin1_file_read_as_utf8_rejects_the_rows_with_a_hint()
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync(Encoding.Latin1.GetBytes("sku,name,price\nA1,Crème,4.00\nA2,Tea,1.00\n"));
+
+        var reject = Assert.Single(s.Rejects);
+        Assert.Equal(2, reject.Line);
+        Assert.Equal("name", reject.Field);
+        Assert.Contains("not valid UTF-8", reject.Reason, StringComparison.Ordinal);
+        Assert.Contains("encoding", reject.Reason, StringComparison.Ordinal);
+        Assert.Equal("A2", Assert.Single(s.Rows).Fields[CanonicalField.Sku]);
+    }
+
+    [Fact]
+    public async Task Malformed_quoting_rejects_the_row_and_the_next_rows_are_read()
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync("sku,name,price\nA1,\"Milk\"x,1.00\nA2,Bread,2.00\n");
+
+        var reject = Assert.Single(s.Rejects);
+        Assert.Equal(2, reject.Line);
+        Assert.Contains("after the closing quote", reject.Reason, StringComparison.Ordinal);
+        Assert.Equal(3, Assert.Single(s.Rows).Line);
+    }
+
+    [Fact]
+    public async Task Wrong_column_counts_are_rejected_with_their_line()
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync("sku,name,price\nA1,Milk\nA2,Bread,2.00,extra\nA3,Tea,1.00\n");
+
+        Assert.Equal([(2L, "row", "has 2 columns, the header has 3"), (3L, "row", "has 4 columns, the header has 3")], s.Rejects);
+        Assert.Equal("A3", Assert.Single(s.Rows).Fields[CanonicalField.Sku]);
+    }
+
+    [Fact]
+    public async Task A_10_MB_field_rejects_its_row_and_reading_goes_on_with_correct_line_numbers()
+    {
+        var sb = new StringBuilder("sku,name,price\nA1,Milk,1.00\nA2,\"");
+        sb.Append('x', 10 * 1024 * 1024).Append("\nmore\",2.00\nA3,Tea,3.00\nA4,");
+        sb.Append('y', 10 * 1024 * 1024).Append(",4.00\nA5,Jam,5.00\n");
+        using var s = new SourceRunner();
+        await s.ReadAsync(sb.ToString());
+
+        Assert.Equal(2, s.Rejects.Count);
+        Assert.Equal(3, s.Rejects[0].Line);
+        Assert.Contains("longer than 1,048,576 bytes", s.Rejects[0].Reason, StringComparison.Ordinal);
+        Assert.Equal(6, s.Rejects[1].Line);
+        Assert.Equal([("A1", 2L), ("A3", 5L), ("A5", 7L)], s.Rows.Select(r => (r.Fields[CanonicalField.Sku], r.Line)));
+    }
+
+    [Fact]
+    public async Task An_empty_file_yields_no_rows_and_no_error()
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync(string.Empty);
+        Assert.Empty(s.Rows);
+        Assert.Empty(s.Rejects);
+    }
+
+    [Fact]
+    public async Task A_truncated_export_rejects_the_cut_row()
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync("sku,name,price\nA1,Milk,1.00\nA2,\"Bre");
+
+        var reject = Assert.Single(s.Rejects);
+        Assert.Equal(3, reject.Line);
+        Assert.Contains("never closes", reject.Reason, StringComparison.Ordinal);
+        Assert.Single(s.Rows);
+
+        using var s2 = new SourceRunner();
+        await s2.ReadAsync("sku,name,price\nA1,Milk,1.00\nA2,Bre");
+        Assert.Contains("truncated", Assert.Single(s2.Rejects).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rows_across_many_batches_keep_every_row_and_line_number()
+    {
+        var sb = new StringBuilder("sku,name,price\n");
+        for (var i = 0; i < 50_000; i++)
+        {
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"S{i},\"Name {i}, with comma\",{i}.25\r\n");
+        }
+
+        using var s = new SourceRunner();
+        await s.ReadAsync(sb.ToString());
+
+        Assert.Empty(s.Rejects);
+        Assert.Equal(50_000, s.Rows.Count);
+        Assert.Equal(Enumerable.Range(2, 50_000).Select(i => (long)i), s.Rows.Select(r => r.Line));
+        Assert.Equal("Name 49999, with comma", s.Rows[^1].Fields[CanonicalField.Name]);
+        Assert.Equal(Encoding.UTF8.GetByteCount(sb.ToString()), s.BytesRead);
+    }
+
+    [Fact]
+    public async Task A_mapped_column_missing_from_the_header_is_a_clear_error()
+    {
+        using var s = new SourceRunner();
+        var ex = await Assert.ThrowsAsync<PluginException>(() => s.ReadAsync("sku,title,price\nA1,Milk,1\n"));
+        Assert.Contains("column 'name' (mapped to name) is not in the header", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_file_is_a_clear_error_and_fails_the_connection_test()
+    {
+        var factory = new DelimitedFileSourceFactory();
+        await using var source = factory.Create(PluginSettings.Create(factory.Manifest, new Dictionary<string, string?> { ["path"] = "/nonexistent/export.csv" }));
+        Assert.False((await source.TestConnectionAsync(TestContext.Current.CancellationToken)).Success);
+        using var runner = new SourceRunner();
+        var ex = await Assert.ThrowsAsync<PluginException>(async () =>
+        {
+            await foreach (var _ in source.ReadAsync(runner, TestContext.Current.CancellationToken))
+            {
+            }
+        });
+        Assert.Contains("Cannot open the source file", ex.Message, StringComparison.Ordinal);
+    }
+}

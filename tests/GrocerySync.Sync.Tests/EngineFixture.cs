@@ -1,0 +1,166 @@
+using GrocerySync.Plugins.Abstractions;
+using GrocerySync.Plugins.DelimitedFile;
+using GrocerySync.Plugins.Feeds;
+using GrocerySync.Plugins.Folder;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GrocerySync.Sync.Tests;
+
+/// <summary>A job over a temporary folder: catalog.csv in, out/feed.* written, state/ kept. Each test makes its own.</summary>
+internal sealed class EngineFixture : IDisposable
+{
+    public EngineFixture(string adapter = GoogleMerchantAdapterFactory.Id)
+    {
+        Root = Directory.CreateTempSubdirectory("gs-sync-").FullName;
+        Registry = new PluginRegistry()
+            .Register(new DelimitedFileSourceFactory())
+            .Register(new FolderDestinationFactory())
+            .Register(new GoogleMerchantAdapterFactory())
+            .Register(new JsonLinesAdapterFactory())
+            .Register(new GenericCsvAdapterFactory())
+            .Register(new FlakyDestinationFactory());
+        Job = new SyncJob(
+            "test-job",
+            new PluginReference(DelimitedFileSourceFactory.Id, new Dictionary<string, string?> { ["path"] = SourcePath }),
+            new PluginReference(adapter, new Dictionary<string, string?>()),
+            new PluginReference(FolderDestinationFactory.Id, new Dictionary<string, string?> { ["path"] = OutFolder, ["fileName"] = "feed.out" }),
+            StateFolder)
+        {
+            Mapping = new FieldMapping(new Dictionary<CanonicalField, string>
+            {
+                [CanonicalField.Sku] = "sku",
+                [CanonicalField.Gtin] = "upc",
+                [CanonicalField.Name] = "name",
+                [CanonicalField.Brand] = "brand",
+                [CanonicalField.Size] = "size",
+                [CanonicalField.Unit] = "unit",
+                [CanonicalField.Department] = "department",
+                [CanonicalField.Category] = "category",
+                [CanonicalField.RegularPrice] = "price",
+                [CanonicalField.SalePrice] = "sale_price",
+                [CanonicalField.SaleStart] = "sale_start",
+                [CanonicalField.SaleEnd] = "sale_end",
+                [CanonicalField.QuantityOnHand] = "qty_on_hand",
+                [CanonicalField.StoreId] = "store_id",
+                [CanonicalField.Active] = "active",
+                [CanonicalField.ImageUrl] = "image_url",
+            }),
+        };
+    }
+
+    public string Root { get; }
+
+    public string SourcePath => Path.Combine(Root, "catalog.csv");
+
+    public string OutFolder => Path.Combine(Root, "out");
+
+    public string OutFile => Path.Combine(OutFolder, "feed.out");
+
+    public string StateFolder => Path.Combine(Root, "state");
+
+    public string StateFile => Path.Combine(StateFolder, "test-job.delta");
+
+    public PluginRegistry Registry { get; }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+
+    public SyncJob Job { get; set; }
+
+    public string[] OutLines => File.ReadAllLines(OutFile);
+
+    public Task<SyncRunSummary> RunAsync(Catalog catalog, Func<SyncJob, SyncJob>? configure = null)
+    {
+        catalog.WriteTo(SourcePath);
+        return RunAsync(configure);
+    }
+
+    public Task<SyncRunSummary> RunAsync(Func<SyncJob, SyncJob>? configure = null)
+    {
+        var job = configure is null ? Job : configure(Job);
+        return new SyncEngine(Registry, Time).RunAsync(job, cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    public SyncJob WithFlakyDestination(SyncJob job, int failAfterBatches, bool failOnCommit = false) => job with
+    {
+        Destination = new PluginReference(FlakyDestinationFactory.Id, new Dictionary<string, string?>
+        {
+            ["path"] = OutFolder,
+            ["fileName"] = "feed.out",
+            ["failAfterBatches"] = failAfterBatches.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["failOnCommit"] = failOnCommit ? "true" : "false",
+        }),
+    };
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>The folder destination with a fault injected: it throws after N batches, or in commit (a crash mid-run).</summary>
+internal sealed class FlakyDestinationFactory : IDestinationConnectorFactory
+{
+    public const string Id = "flaky-folder";
+    private readonly FolderDestinationFactory _inner = new();
+
+    public PluginManifest Manifest { get; } = new(Id, PluginKind.Destination, SemanticVersion.Parse("1.0.0"), SemanticVersion.Parse("1.0.0"), "Flaky folder", "Test double.")
+    {
+        Settings =
+        [
+            new("path", PluginSettingType.Path, "folder") { Required = true },
+            new("fileName", PluginSettingType.Text, "name"),
+            new("failAfterBatches", PluginSettingType.WholeNumber, "batches before failing"),
+            new("failOnCommit", PluginSettingType.Boolean, "fail in commit"),
+        ],
+    };
+
+    public IDestinationConnector Create(PluginSettings settings)
+    {
+        var inner = _inner.Create(PluginSettings.Create(_inner.Manifest, new Dictionary<string, string?>
+        {
+            ["path"] = settings.GetRequiredString("path"),
+            ["fileName"] = settings.GetString("fileName", "{job}.{ext}"),
+        }));
+        return new Flaky(inner, (int)settings.GetInt64("failAfterBatches", int.MaxValue), settings.GetBoolean("failOnCommit", false));
+    }
+
+    private sealed class Flaky(IDestinationConnector inner, int failAfter, bool failOnCommit) : IDestinationConnector
+    {
+        public Task<ConnectionTestResult> TestConnectionAsync(CancellationToken cancellationToken) => inner.TestConnectionAsync(cancellationToken);
+
+        public async Task<IDestinationTransaction> BeginAsync(DestinationContext context, CancellationToken cancellationToken) =>
+            new Tx(await inner.BeginAsync(context, cancellationToken), failAfter, failOnCommit);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    private sealed class Tx(IDestinationTransaction inner, int failAfter, bool failOnCommit) : IDestinationTransaction
+    {
+        private int _batches;
+
+        public async ValueTask WriteAsync(DestinationBatch batch, CancellationToken cancellationToken)
+        {
+            if (_batches++ >= failAfter)
+            {
+                // Write half of the batch first, as a crash in the middle of a write would.
+                await inner.WriteAsync(batch with { Data = batch.Data[..(batch.Data.Length / 2)] }, cancellationToken);
+                throw new IOException("injected failure: the disk went away mid-batch");
+            }
+
+            await inner.WriteAsync(batch, cancellationToken);
+        }
+
+        public Task CommitAsync(CancellationToken cancellationToken) =>
+            failOnCommit ? throw new IOException("injected failure in commit") : inner.CommitAsync(cancellationToken);
+
+        public Task RollbackAsync(CancellationToken cancellationToken) => inner.RollbackAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
