@@ -67,7 +67,7 @@ internal static class HubHost
         services.AddHubRateLimits(hub.RateLimits);
         services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins(hub.CorsOrigins).AllowAnyHeader().AllowAnyMethod()));
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDetailsNaming.CamelCaseFieldErrors);
         // Binding failures (malformed JSON, wrong types) reach BadRequestExceptionHandler, which names the field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -98,8 +98,8 @@ internal static class HubHost
         app.UseRateLimiter();
         app.UseAuthorization();
 
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;
     }
 

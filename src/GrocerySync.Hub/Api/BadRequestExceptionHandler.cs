@@ -17,12 +17,12 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             return false;
         }
 
-        var (field, message) = badRequest.InnerException is JsonException json
-            ? (FieldName(json.Path), JsonMessage(json))
-            : (ParameterName(badRequest.Message), badRequest.Message);
+        var errors = badRequest.InnerException is JsonException json
+            ? JsonErrors(json)
+            : new Dictionary<string, string[]> { [ParameterName(badRequest.Message)] = [badRequest.Message] };
 
         httpContext.Response.StatusCode = badRequest.StatusCode;
-        var problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        var problem = new HttpValidationProblemDetails(errors)
         {
             Status = badRequest.StatusCode,
             Title = badRequest.StatusCode == StatusCodes.Status400BadRequest ? "The request is invalid." : "The request could not be processed.",
@@ -34,6 +34,27 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             Exception = exception,
         });
     }
+
+    private static Dictionary<string, string[]> JsonErrors(JsonException json)
+    {
+        // A member declared `required` that the body lacks: System.Text.Json names them all in one message.
+        var missing = MissingRequired().Match(json.Message);
+        if (missing.Success)
+        {
+            return QuotedName().Matches(missing.Groups["names"].Value)
+                .ToDictionary(m => m.Groups["name"].Value, _ => RequiredMessage);
+        }
+
+        return new Dictionary<string, string[]> { [FieldName(json.Path)] = [JsonMessage(json)] };
+    }
+
+    private static readonly string[] RequiredMessage = ["This field is required."];
+
+    [GeneratedRegex("missing required properties including: (?<names>.*)$", RegexOptions.Multiline)]
+    private static partial Regex MissingRequired();
+
+    [GeneratedRegex("'(?<name>[^']+)'")]
+    private static partial Regex QuotedName();
 
     // "$.filters.departments[0]" → "filters.departments[0]"; the root stays "$".
     private static string FieldName(string? path) =>

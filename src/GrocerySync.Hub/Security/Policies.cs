@@ -23,9 +23,7 @@ internal static class Policies
         services.AddAuthorizationBuilder()
             .AddPolicy(AnyUser, p => p.RequireClaim(HubClaims.Role, nameof(HubRole.PlatformAdmin), nameof(HubRole.RetailerAdmin), nameof(HubRole.Technician)))
             .AddPolicy(RetailerAdmin, p => p.RequireClaim(HubClaims.Role, nameof(HubRole.PlatformAdmin), nameof(HubRole.RetailerAdmin)))
-            .AddPolicy(PlatformAdmin, p => p.RequireClaim(HubClaims.Role, nameof(HubRole.PlatformAdmin)))
-            // An endpoint that forgot to say who may call it is closed, not open.
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+            .AddPolicy(PlatformAdmin, p => p.RequireClaim(HubClaims.Role, nameof(HubRole.PlatformAdmin)));
         return services;
     }
 }

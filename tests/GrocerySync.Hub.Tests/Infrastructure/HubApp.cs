@@ -69,10 +69,15 @@ internal sealed class HubApp : WebApplicationFactory<Program>
         builder.UseSetting("Hub:Demo", "false");
         builder.UseSetting("Hub:Auth:SigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)));
         builder.UseSetting("ConnectionStrings:Postgres", _postgres ?? string.Empty);
+        // Every test signs its users in from the same in-memory client; the limits have tests of their own.
+        builder.UseSetting("Hub:RateLimits:SignInPerMinute", "100000");
+        builder.UseSetting("Hub:RateLimits:ApiPerMinute", "1000000");
     }
 
     /// <summary>A new retailer with one signed-in user of each retailer role.</summary>
-    public async Task<TestTenant> CreateTenantAsync(string? name = null)
+    /// <param name="name">The retailer's name.</param>
+    /// <param name="userMarker">When set, the users' display names carry it (tenant-isolation tests look for it in answers).</param>
+    public async Task<TestTenant> CreateTenantAsync(string? name = null, string? userMarker = null)
     {
         var slug = $"t-{Guid.NewGuid():N}"[..20];
         var retailer = new Retailer { Name = name ?? $"Retailer {slug}", Slug = slug, TimeZone = "Europe/Amsterdam" };
@@ -82,15 +87,15 @@ internal sealed class HubApp : WebApplicationFactory<Program>
             return db.SaveChangesAsync();
         });
         return new TestTenant(this, retailer.Id,
-            await CreateUserAsync(HubRole.RetailerAdmin, retailer.Id),
-            await CreateUserAsync(HubRole.Technician, retailer.Id));
+            await CreateUserAsync(HubRole.RetailerAdmin, retailer.Id, userMarker is null ? null : $"{userMarker} admin"),
+            await CreateUserAsync(HubRole.Technician, retailer.Id, userMarker is null ? null : $"{userMarker} technician"));
     }
 
     /// <summary>Creates a user through Identity and signs them in through the token endpoint.</summary>
-    public async Task<TestUser> CreateUserAsync(HubRole role, Guid? retailerId)
+    public async Task<TestUser> CreateUserAsync(HubRole role, Guid? retailerId, string? displayName = null)
     {
         var email = $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}@test.grocerysync.test";
-        var user = new HubUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = $"{role} user", Role = role, RetailerId = retailerId };
+        var user = new HubUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = displayName ?? $"{role} user", Role = role, RetailerId = retailerId };
         await using (var scope = Services.CreateAsyncScope())
         {
             scope.ServiceProvider.GetRequiredService<CurrentUser>().SetSystem();
@@ -106,6 +111,9 @@ internal sealed class HubApp : WebApplicationFactory<Program>
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens!.AccessToken);
         return new TestUser(user.Id, email, role, retailerId, client, tokens);
     }
+
+    /// <summary>A client without credentials.</summary>
+    public HttpClient CreateAnonymousClient() => CreateClient();
 
     /// <summary>Runs <paramref name="action"/> against the database as the system (no tenant filter).</summary>
     public async Task WithDbAsync(Func<HubDbContext, Task> action)

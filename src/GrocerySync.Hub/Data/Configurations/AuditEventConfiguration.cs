@@ -14,6 +14,8 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         b.Property(e => e.IpAddress).HasMaxLength(64);
         b.Property(e => e.UserAgent).HasMaxLength(512);
         b.HasIndex(e => new { e.RetailerId, e.At });
+        // Platform admins read the whole trail newest first.
+        b.HasIndex(e => e.At);
         b.HasIndex(e => new { e.EntityType, e.EntityId });
         b.HasIndex(e => e.ActorUserId);
         b.HasIndex(e => e.Type);

@@ -16,6 +16,9 @@ internal sealed class JobRunConfiguration : IEntityTypeConfiguration<JobRun>
         b.HasMany(e => e.StatusChanges).WithOne().HasForeignKey(e => e.JobRunId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(e => new { e.RetailerId, e.QueuedAt });
         b.HasIndex(e => new { e.RetailerId, e.Status });
+        b.HasIndex(e => new { e.RetailerId, e.FinishedAt });
+        b.HasIndex(e => new { e.RetailerId, e.Trigger });
+        b.HasIndex(e => new { e.AgentId, e.QueuedAt });
         b.HasIndex(e => new { e.JobId, e.QueuedAt });
         b.HasIndex(e => new { e.AgentId, e.Status });
     }

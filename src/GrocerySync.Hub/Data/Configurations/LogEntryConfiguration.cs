@@ -13,6 +13,8 @@ internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
         b.HasKey(e => e.Id);
         b.Property(e => e.Category).HasMaxLength(Lengths.Name);
         b.Property(e => e.Message).HasMaxLength(Lengths.Settings);
+        // Keyset paging reads a tenant's lines in id order.
+        b.HasIndex(e => new { e.RetailerId, e.Id });
         b.HasIndex(e => new { e.RetailerId, e.Timestamp });
         b.HasIndex(e => new { e.JobRunId, e.Id });
         b.HasIndex(e => new { e.AgentId, e.Id });

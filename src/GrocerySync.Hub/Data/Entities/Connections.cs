@@ -9,8 +9,16 @@ public enum ConnectionStatus
     Failed = 2,
 }
 
+/// <summary>A connection whose plugin needs credentials: they are kept encrypted, with their names in clear.</summary>
+internal interface IHoldsSecrets
+{
+    string? EncryptedSecrets { get; set; }
+
+    string SecretNames { get; set; }
+}
+
 /// <summary>Where an agent reads a catalog from: a plugin with its settings.</summary>
-internal sealed class Source : EditableEntity, ITenantOwned
+internal sealed class Source : EditableEntity, ITenantOwned, IHoldsSecrets
 {
     public Guid RetailerId { get; set; }
 
@@ -33,7 +41,7 @@ internal sealed class Source : EditableEntity, ITenantOwned
 }
 
 /// <summary>Where an agent delivers a channel feed to: a plugin with its settings.</summary>
-internal sealed class Destination : EditableEntity, ITenantOwned
+internal sealed class Destination : EditableEntity, ITenantOwned, IHoldsSecrets
 {
     public Guid RetailerId { get; set; }
 

@@ -148,6 +148,8 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
 
                     b.HasIndex("ActorUserId");
 
+                    b.HasIndex("At");
+
                     b.HasIndex("Type");
 
                     b.HasIndex("EntityType", "EntityId");
@@ -468,13 +470,19 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AgentId", "QueuedAt");
+
                     b.HasIndex("AgentId", "Status");
 
                     b.HasIndex("JobId", "QueuedAt");
 
+                    b.HasIndex("RetailerId", "FinishedAt");
+
                     b.HasIndex("RetailerId", "QueuedAt");
 
                     b.HasIndex("RetailerId", "Status");
+
+                    b.HasIndex("RetailerId", "Trigger");
 
                     b.ToTable("JobRuns");
                 });
@@ -556,6 +564,8 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.HasIndex("AgentId", "Id");
 
                     b.HasIndex("JobRunId", "Id");
+
+                    b.HasIndex("RetailerId", "Id");
 
                     b.HasIndex("RetailerId", "Level");
 

@@ -141,6 +141,8 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
 
                     b.HasIndex("ActorUserId");
 
+                    b.HasIndex("At");
+
                     b.HasIndex("Type");
 
                     b.HasIndex("EntityType", "EntityId");
@@ -461,13 +463,19 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AgentId", "QueuedAt");
+
                     b.HasIndex("AgentId", "Status");
 
                     b.HasIndex("JobId", "QueuedAt");
 
+                    b.HasIndex("RetailerId", "FinishedAt");
+
                     b.HasIndex("RetailerId", "QueuedAt");
 
                     b.HasIndex("RetailerId", "Status");
+
+                    b.HasIndex("RetailerId", "Trigger");
 
                     b.ToTable("JobRuns");
                 });
@@ -545,6 +553,8 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.HasIndex("AgentId", "Id");
 
                     b.HasIndex("JobRunId", "Id");
+
+                    b.HasIndex("RetailerId", "Id");
 
                     b.HasIndex("RetailerId", "Level");
 
