@@ -2,7 +2,7 @@
 # Hub API benchmark: GET /api/v1/jobs over 100,000 jobs on PostgreSQL, against the real hub (Release build,
 # Kestrel on 127.0.0.1). Creates and drops its own database on the server of .ci/services.sh.
 # Usage: bench/run-hub-api.sh [--jobs 100000] [--iterations 300] [--warmup 50] [--keep]
-# Results: paste the printed markdown into docs/benchmarks-hub.md.
+# Results: paste the printed markdown into docs/benchmarks.md, section "Hub API".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=/dev/null

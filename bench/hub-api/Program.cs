@@ -1,4 +1,4 @@
-// Benchmark of the hub's job list on PostgreSQL (docs/benchmarks-hub.md):
+// Benchmark of the hub's job list on PostgreSQL (docs/benchmarks.md, section "Hub API"):
 //   1. creates a fresh database on the server named by GS_TEST_POSTGRES and applies the hub's migrations,
 //   2. bulk-inserts one retailer with N jobs (binary COPY) plus its agent, source and destination, and a
 //      second retailer with N/5 jobs so that the tenant filter has something to filter,

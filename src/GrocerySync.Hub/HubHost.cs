@@ -117,7 +117,7 @@ internal static class HubHost
 
         HubLog.AuthMode(log, app.Services.GetRequiredService<SigningKey>().IsGenerated ? "generated in the data folder" : "from configuration", hub.Auth.AccessTokenLifetime);
         HubLog.SecretsMode(log, app.Services.GetRequiredService<MasterKey>().IsGenerated ? "generated in the data folder" : "from configuration");
-        app.Lifetime.ApplicationStarted.Register(() => HubLog.Listening(log, app.Urls));
+        app.Lifetime.ApplicationStarted.Register(() => HubLog.Listening(log, string.Join(", ", app.Urls)));
         if (hub.Demo)
         {
             await DemoSeeder.SeedAsync(app.Services, log, app.Lifetime.ApplicationStopping);

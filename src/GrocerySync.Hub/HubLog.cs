@@ -12,7 +12,7 @@ internal static partial class HubLog
     public static partial void AuthMode(ILogger logger, string keySource, TimeSpan lifetime);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Hub listening on {Urls}; API reference at /docs")]
-    public static partial void Listening(ILogger logger, ICollection<string> urls);
+    public static partial void Listening(ILogger logger, string urls);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Demo data seeded. Sign in as {Email} (platform admin), {RetailerAdminEmail} (retailer admin) or {TechnicianEmail} (technician) with the password {Password}. Demo mode is for trying the hub, never for production.")]
     public static partial void DemoSeeded(ILogger logger, string email, string retailerAdminEmail, string technicianEmail, string password);
