@@ -9,6 +9,7 @@ using GrocerySync.Hub.Features.NotificationRules;
 using GrocerySync.Hub.Features.Plugins;
 using GrocerySync.Hub.Features.Retailers;
 using GrocerySync.Hub.Features.Runs;
+using GrocerySync.Hub.Features.Scheduling;
 using GrocerySync.Hub.Features.Sources;
 using GrocerySync.Hub.Features.Users;
 using GrocerySync.Hub.Security;
@@ -25,6 +26,7 @@ builder.Services
     .AddDestinations()
     .AddNotificationRules()
     .AddJobs()
+    .AddScheduling(builder.Configuration)
     .AddRuns()
     .AddLogs()
     .AddAudit()

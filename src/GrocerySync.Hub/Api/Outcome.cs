@@ -75,11 +75,21 @@ internal static class OutcomeResults
             _ => TypedResults.NotFound(),
         };
 
-    private static ProblemDetails ConflictProblem(string? detail) => new()
+    /// <summary>The problem of a 409, with <paramref name="extensions"/> (such as the id of what is in the way) when given.</summary>
+    public static ProblemDetails ConflictProblem(string? detail, Dictionary<string, object?>? extensions = null)
     {
-        Status = StatusCodes.Status409Conflict,
-        Title = "Conflict",
-        Detail = detail,
-        Type = "https://tools.ietf.org/html/rfc9110#section-15.5.10",
-    };
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Conflict",
+            Detail = detail,
+            Type = "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+        };
+        foreach (var (key, value) in extensions ?? [])
+        {
+            problem.Extensions[key] = value;
+        }
+
+        return problem;
+    }
 }

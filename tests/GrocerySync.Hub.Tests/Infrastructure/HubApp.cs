@@ -8,6 +8,7 @@ using GrocerySync.Tests.Shared;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -23,36 +24,28 @@ internal sealed class HubApp : WebApplicationFactory<Program>
 {
     public const string Password = "Correct-Horse-Battery-9";
 
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("gs-hub-test-").FullName;
-    private readonly string? _postgres;
-    private readonly string? _postgresDatabase;
+    private readonly HubStorage _storage;
+    private readonly bool _ownsStorage;
+    private readonly HubAppOptions _options;
 
-    private HubApp(DatabaseProvider provider, string? postgresAdmin)
+    private HubApp(HubStorage storage, bool ownsStorage, HubAppOptions options)
     {
-        Provider = provider;
-        if (postgresAdmin is not null)
-        {
-            _postgresDatabase = $"gs_test_{Guid.NewGuid():N}";
-            _postgres = new NpgsqlConnectionStringBuilder(postgresAdmin) { Database = _postgresDatabase }.ConnectionString;
-            AdminConnectionString = postgresAdmin;
-        }
+        _storage = storage;
+        _ownsStorage = ownsStorage;
+        _options = options;
     }
 
-    public DatabaseProvider Provider { get; }
+    public DatabaseProvider Provider => _storage.Provider;
 
-    private string? AdminConnectionString { get; }
+    public static async Task<HubApp> StartAsync(DatabaseProvider provider) =>
+        await StartAsync(await HubStorage.CreateAsync(provider), ownsStorage: true, new HubAppOptions());
 
-    public static async Task<HubApp> StartAsync(DatabaseProvider provider)
+    /// <summary>A hub on <paramref name="storage"/>, which outlives it: a restart or a second replica uses the same database.</summary>
+    public static Task<HubApp> StartAsync(HubStorage storage, HubAppOptions options) => StartAsync(storage, ownsStorage: false, options);
+
+    private static async Task<HubApp> StartAsync(HubStorage storage, bool ownsStorage, HubAppOptions options)
     {
-        var app = provider == DatabaseProvider.Postgres ? new HubApp(provider, ServiceGate.Require("GS_TEST_POSTGRES")) : new HubApp(provider, null);
-        if (app._postgresDatabase is not null)
-        {
-            await using var connection = new NpgsqlConnection(app.AdminConnectionString);
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{app._postgresDatabase}\"", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
+        var app = new HubApp(storage, ownsStorage, options);
         app.StartServer();
         app.PlatformAdmin = await app.CreateUserAsync(HubRole.PlatformAdmin, retailerId: null);
         return app;
@@ -65,13 +58,27 @@ internal sealed class HubApp : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        builder.UseSetting("Hub:DataDirectory", _dataDirectory);
+        builder.UseSetting("Hub:DataDirectory", _storage.DataDirectory);
         builder.UseSetting("Hub:Demo", "false");
         builder.UseSetting("Hub:Auth:SigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)));
-        builder.UseSetting("ConnectionStrings:Postgres", _postgres ?? string.Empty);
+        builder.UseSetting("ConnectionStrings:Postgres", _storage.PostgresConnectionString ?? string.Empty);
         // Every test signs its users in from the same in-memory client; the limits have tests of their own.
         builder.UseSetting("Hub:RateLimits:SignInPerMinute", "100000");
         builder.UseSetting("Hub:RateLimits:ApiPerMinute", "1000000");
+        foreach (var (key, value) in _options.Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            if (_options.Time is { } time)
+            {
+                services.AddSingleton(time);
+            }
+
+            _options.Services?.Invoke(services);
+        });
     }
 
     /// <summary>A new retailer with one signed-in user of each retailer role.</summary>
@@ -134,16 +141,78 @@ internal sealed class HubApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        if (_postgresDatabase is not null)
+        if (_ownsStorage)
+        {
+            await _storage.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>What a test hub differs in from the shared ones.</summary>
+internal sealed record HubAppOptions
+{
+    /// <summary>The hub's clock (its scheduler's too); the system clock when null.</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>Configuration on top of the test defaults, e.g. <c>Hub:Scheduling:InstanceId</c>.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Last-word service registrations (test doubles).</summary>
+    public Action<IServiceCollection>? Services { get; init; }
+}
+
+/// <summary>
+/// Where a test hub keeps its data: a temp data folder (the SQLite file, key files) and, on PostgreSQL, a fresh
+/// database on the server named by GS_TEST_POSTGRES. Hubs started on it come and go; it lasts until disposed.
+/// </summary>
+internal sealed class HubStorage : IAsyncDisposable
+{
+    private readonly string? _adminConnectionString;
+    private readonly string? _databaseName;
+
+    private HubStorage(DatabaseProvider provider, string? adminConnectionString)
+    {
+        Provider = provider;
+        if (adminConnectionString is not null)
+        {
+            _adminConnectionString = adminConnectionString;
+            _databaseName = $"gs_test_{Guid.NewGuid():N}";
+            PostgresConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = _databaseName }.ConnectionString;
+        }
+    }
+
+    public DatabaseProvider Provider { get; }
+
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("gs-hub-test-").FullName;
+
+    public string? PostgresConnectionString { get; }
+
+    public static async Task<HubStorage> CreateAsync(DatabaseProvider provider)
+    {
+        var storage = provider == DatabaseProvider.Postgres ? new HubStorage(provider, ServiceGate.Require("GS_TEST_POSTGRES")) : new HubStorage(provider, null);
+        if (storage._databaseName is not null)
+        {
+            await using var connection = new NpgsqlConnection(storage._adminConnectionString);
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{storage._databaseName}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return storage;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_databaseName is not null)
         {
             NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(AdminConnectionString);
+            await using var connection = new NpgsqlConnection(_adminConnectionString);
             await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_postgresDatabase}\" WITH (FORCE)", connection);
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_databaseName}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
         }
 
-        Directory.Delete(_dataDirectory, recursive: true);
+        Directory.Delete(DataDirectory, recursive: true);
     }
 }
 

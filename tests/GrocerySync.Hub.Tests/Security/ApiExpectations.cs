@@ -89,6 +89,10 @@ internal static class ExpectedAccess
         ["POST /jobs"] = Access.RetailerAdmin,
         ["PUT /jobs/{id}"] = Access.RetailerAdmin,
         ["DELETE /jobs/{id}"] = Access.RetailerAdmin,
+        ["GET /jobs/{id}/schedule"] = Access.AnyUser,
+        ["POST /jobs/{id}/run"] = Access.AnyUser,
+        ["POST /jobs/{id}/pause"] = Access.RetailerAdmin,
+        ["POST /jobs/{id}/resume"] = Access.RetailerAdmin,
 
         // Runs and logs: technicians read them.
         ["GET /runs"] = Access.AnyUser,
@@ -249,6 +253,7 @@ internal static class RequestBodies
             timeZone = "Europe/Berlin",
         }),
         ["PUT /jobs/{id}"] = c => c.ReadBackAsync(o => o["name"] = c.Name),
+        ["POST /jobs/{id}/pause"] = c => Json(new { reason = c.Name }),
 
         ["POST /users"] = c => Json(new { retailerId = c.RetailerId, email = $"{c.Slug}@test.grocerysync.test", displayName = c.Name, role = "Technician", password = HubApp.Password }),
         ["PUT /users/{id}"] = c => c.ReadBackAsync(o => o["displayName"] = c.Name),

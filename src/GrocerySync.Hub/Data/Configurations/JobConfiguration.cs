@@ -13,6 +13,9 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         b.Property(e => e.AdapterPluginId).HasMaxLength(Lengths.PluginId);
         b.Property(e => e.CronExpression).HasMaxLength(Lengths.Cron);
         b.Property(e => e.TimeZone).HasMaxLength(Lengths.TimeZone);
+        b.Property(e => e.PausedReason).HasMaxLength(Lengths.Message);
+        b.Property(e => e.LastSkipReason).HasMaxLength(Lengths.Message);
+        b.Ignore(e => e.IsScheduled);
         b.HasOne<Retailer>().WithMany().HasForeignKey(e => e.RetailerId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne(e => e.Agent).WithMany().HasForeignKey(e => e.AgentId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne(e => e.Source).WithMany().HasForeignKey(e => e.SourceId).OnDelete(DeleteBehavior.Restrict);

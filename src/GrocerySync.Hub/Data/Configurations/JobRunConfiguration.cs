@@ -21,5 +21,15 @@ internal sealed class JobRunConfiguration : IEntityTypeConfiguration<JobRun>
         b.HasIndex(e => new { e.AgentId, e.QueuedAt });
         b.HasIndex(e => new { e.JobId, e.QueuedAt });
         b.HasIndex(e => new { e.AgentId, e.Status });
+
+        // At most one active (Queued, Dispatched, Running) run per job, whichever hub replica queues it: the database
+        // refuses a second one, so two replicas racing for one job cannot both win (RunQueue answers the loser).
+        b.HasIndex(e => e.JobId, ActiveRunPerJobIndex).IsUnique().HasFilter(ActiveRunFilter);
     }
+
+    /// <summary>The name of the unique index that admits one active run per job.</summary>
+    public const string ActiveRunPerJobIndex = "IX_JobRuns_JobId_Active";
+
+    // Status < Succeeded: the enum is stored as its number; both providers read this filter the same way.
+    private const string ActiveRunFilter = "\"Status\" < 3";
 }

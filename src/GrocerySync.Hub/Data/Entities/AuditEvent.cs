@@ -36,6 +36,8 @@ public enum AuditEventType
     JobUpdated = 1501,
     JobDeleted = 1502,
     JobRunRequested = 1503,
+    JobPaused = 1504,
+    JobResumed = 1505,
 
     NotificationRuleCreated = 1600,
     NotificationRuleUpdated = 1601,

@@ -59,8 +59,9 @@ internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IH
         },
         [typeof(Job)] = new("Job", AuditEventType.JobCreated, AuditEventType.JobUpdated, AuditEventType.JobDeleted)
         {
-            // The scheduler and finished runs keep these current; NextRunAt is derived from the schedule.
-            Runtime = ["NextRunAt", "LastRunStatus", "LastRunFinishedAt"],
+            // The scheduler and finished runs keep these current; NextRunAt is derived from the schedule. Pausing and
+            // resuming are actions with events of their own (JobPaused, JobResumed), written where they happen.
+            Runtime = ["NextRunAt", "LastRunStatus", "LastRunFinishedAt", "ConsecutiveFailures", "PausedAt", "PausedReason", "LastSkippedAt", "LastSkipReason"],
         },
         [typeof(NotificationRule)] = new("NotificationRule", AuditEventType.NotificationRuleCreated, AuditEventType.NotificationRuleUpdated, AuditEventType.NotificationRuleDeleted),
     }.ToFrozenDictionary();
@@ -168,23 +169,29 @@ internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IH
         _pending.Clear();
     }
 
-    private AuditEvent NewEvent(EntityEntry entry, AuditedType audited, AuditEventType type, JsonObject changes, DateTimeOffset now)
+    private AuditEvent NewEvent(EntityEntry entry, AuditedType audited, AuditEventType type, JsonObject changes, DateTimeOffset now) =>
+        ActionEvent(caller, http.HttpContext, now, type, audited.Name, entry.Entity switch
+        {
+            EditableEntity editable => editable.Id,
+            HubUser user => user.Id,
+            _ => null,
+        }, RetailerOf(entry), changes);
+
+    /// <summary>
+    /// An entry for an action that changes no audited column (a run requested, a job paused), for the feature to add to
+    /// the unit of work it happens in. The actor is <paramref name="actor"/>: the caller of a request, or the system.
+    /// </summary>
+    public static AuditEvent ActionEvent(CurrentUser actor, HttpContext? request, DateTimeOffset now, AuditEventType type, string entityType, Guid? entityId, Guid? retailerId, JsonObject changes)
     {
-        var request = http.HttpContext;
         var userAgent = request?.Request.Headers.UserAgent.ToString();
         return new AuditEvent
         {
-            RetailerId = RetailerOf(entry),
+            RetailerId = retailerId,
             Type = type,
-            ActorUserId = caller.IsSystem ? null : caller.UserId,
-            ActorName = Truncate(caller.Name, Data.Configurations.Lengths.Name),
-            EntityType = audited.Name,
-            EntityId = entry.Entity switch
-            {
-                EditableEntity editable => editable.Id,
-                HubUser user => user.Id,
-                _ => null,
-            },
+            ActorUserId = actor.IsSystem ? null : actor.UserId,
+            ActorName = Truncate(actor.Name, Data.Configurations.Lengths.Name),
+            EntityType = entityType,
+            EntityId = entityId,
             Changes = changes.Count == 0 ? null : changes.ToJsonString(),
             IpAddress = Truncate(request?.Connection.RemoteIpAddress?.ToString(), 64),
             UserAgent = string.IsNullOrEmpty(userAgent) ? null : Truncate(userAgent, 512),

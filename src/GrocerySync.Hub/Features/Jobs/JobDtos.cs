@@ -41,6 +41,9 @@ public sealed record JobDto(
     DateTimeOffset? NextRunAt,
     RunStatus? LastRunStatus,
     DateTimeOffset? LastRunFinishedAt,
+    int ConsecutiveFailures,
+    DateTimeOffset? PausedAt,
+    string? PausedReason,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     long Version);
@@ -69,7 +72,7 @@ public abstract record JobFields
     [Required, StringLength(Lengths.Cron), Cron]
     public required string CronExpression { get; init; }
 
-    /// <summary>IANA time zone the schedule runs in; defaults to the retailer's.</summary>
+    /// <summary>IANA time zone the schedule runs in; when left out, the retailer's zone at the time of saving.</summary>
     [StringLength(Lengths.TimeZone), IanaTimeZone]
     public string? TimeZone { get; init; }
 
@@ -114,3 +117,42 @@ public sealed record JobListQuery
 
     public SyncMode? SyncMode { get; init; }
 }
+
+/// <summary>Why a job is paused; the reason is shown with the job until it is resumed.</summary>
+public sealed record PauseJobRequest
+{
+    [StringLength(500)]
+    public string? Reason { get; init; }
+}
+
+/// <summary>One scheduled time, as the job's zone shows it (with that day's offset) and in UTC.</summary>
+public sealed record ScheduledTimeDto(DateTimeOffset Local, DateTimeOffset Utc);
+
+/// <summary>A job's schedule: whether it runs, its next five run times, and what happened to occurrences lately.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="CronExpression">Five-field cron expression.</param>
+/// <param name="TimeZone">IANA time zone the expression runs in.</param>
+/// <param name="Enabled">Whether the job is switched on.</param>
+/// <param name="Scheduled">Enabled and not paused: the scheduler runs it.</param>
+/// <param name="PausedAt">When the job was paused; null while it is not.</param>
+/// <param name="PausedReason">Who paused it and why, or the automatic pause after too many failures.</param>
+/// <param name="ConsecutiveFailures">Failed or timed-out runs since the last success.</param>
+/// <param name="MaxConsecutiveFailures">Failures in a row after which the hub pauses the job (Hub:Scheduling:MaxConsecutiveFailures).</param>
+/// <param name="NextRunAt">The occurrence the scheduler waits for, in UTC.</param>
+/// <param name="NextRuns">The next five run times from <paramref name="NextRunAt"/>; empty while the job is not scheduled.</param>
+/// <param name="LastSkippedAt">When an occurrence last created no run: a run was still active, or it was missed for too long.</param>
+/// <param name="LastSkipReason">Why it created no run.</param>
+public sealed record JobScheduleDto(
+    Guid JobId,
+    string CronExpression,
+    string TimeZone,
+    bool Enabled,
+    bool Scheduled,
+    DateTimeOffset? PausedAt,
+    string? PausedReason,
+    int ConsecutiveFailures,
+    int MaxConsecutiveFailures,
+    DateTimeOffset? NextRunAt,
+    IReadOnlyList<ScheduledTimeDto> NextRuns,
+    DateTimeOffset? LastSkippedAt,
+    string? LastSkipReason);

@@ -10,6 +10,7 @@ internal static class RunsApi
     public static IServiceCollection AddRuns(this IServiceCollection services)
     {
         services.AddScoped<RunService>();
+        services.AddScoped<RunQueue>();
         return services;
     }
 

@@ -339,6 +339,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.Property<Guid>("AgentId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("ConsecutiveFailures")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -363,6 +366,13 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.Property<int?>("LastRunStatus")
                         .HasColumnType("integer");
 
+                    b.Property<string>("LastSkipReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset?>("LastSkippedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -370,6 +380,13 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset?>("NextRunAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("PausedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PausedReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
 
                     b.Property<Guid>("RetailerId")
                         .HasColumnType("uuid");
@@ -483,6 +500,10 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.HasIndex("RetailerId", "Status");
 
                     b.HasIndex("RetailerId", "Trigger");
+
+                    b.HasIndex(new[] { "JobId" }, "IX_JobRuns_JobId_Active")
+                        .IsUnique()
+                        .HasFilter("\"Status\" < 3");
 
                     b.ToTable("JobRuns");
                 });

@@ -332,6 +332,9 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.Property<Guid>("AgentId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("ConsecutiveFailures")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -356,6 +359,13 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.Property<int?>("LastRunStatus")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("LastSkipReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastSkippedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -363,6 +373,13 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
 
                     b.Property<long?>("NextRunAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PausedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PausedReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
 
                     b.Property<Guid>("RetailerId")
                         .HasColumnType("TEXT");
@@ -476,6 +493,10 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.HasIndex("RetailerId", "Status");
 
                     b.HasIndex("RetailerId", "Trigger");
+
+                    b.HasIndex(new[] { "JobId" }, "IX_JobRuns_JobId_Active")
+                        .IsUnique()
+                        .HasFilter("\"Status\" < 3");
 
                     b.ToTable("JobRuns");
                 });

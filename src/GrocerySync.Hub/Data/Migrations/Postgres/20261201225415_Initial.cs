@@ -362,6 +362,11 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     NextRunAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     LastRunStatus = table.Column<int>(type: "integer", nullable: true),
                     LastRunFinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ConsecutiveFailures = table.Column<int>(type: "integer", nullable: false),
+                    PausedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    PausedReason = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    LastSkippedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastSkipReason = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     Version = table.Column<long>(type: "bigint", nullable: false)
@@ -618,6 +623,13 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                 name: "IX_JobRuns_AgentId_Status",
                 table: "JobRuns",
                 columns: new[] { "AgentId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_JobRuns_JobId_Active",
+                table: "JobRuns",
+                column: "JobId",
+                unique: true,
+                filter: "\"Status\" < 3");
 
             migrationBuilder.CreateIndex(
                 name: "IX_JobRuns_JobId_QueuedAt",

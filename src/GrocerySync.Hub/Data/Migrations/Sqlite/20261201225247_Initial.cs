@@ -361,6 +361,11 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     NextRunAt = table.Column<long>(type: "INTEGER", nullable: true),
                     LastRunStatus = table.Column<int>(type: "INTEGER", nullable: true),
                     LastRunFinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ConsecutiveFailures = table.Column<int>(type: "INTEGER", nullable: false),
+                    PausedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    PausedReason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    LastSkippedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastSkipReason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Version = table.Column<long>(type: "INTEGER", nullable: false)
@@ -617,6 +622,13 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "IX_JobRuns_AgentId_Status",
                 table: "JobRuns",
                 columns: new[] { "AgentId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_JobRuns_JobId_Active",
+                table: "JobRuns",
+                column: "JobId",
+                unique: true,
+                filter: "\"Status\" < 3");
 
             migrationBuilder.CreateIndex(
                 name: "IX_JobRuns_JobId_QueuedAt",
