@@ -21,5 +21,7 @@ internal sealed class JobRunConfiguration : IEntityTypeConfiguration<JobRun>
         b.HasIndex(e => new { e.AgentId, e.QueuedAt });
         b.HasIndex(e => new { e.JobId, e.QueuedAt });
         b.HasIndex(e => new { e.AgentId, e.Status });
+        // The lease sweeper and the cancel-request poll read active runs across retailers.
+        b.HasIndex(e => new { e.Status, e.LeaseExpiresAt });
     }
 }
