@@ -26,13 +26,17 @@ internal sealed class HubApp : WebApplicationFactory<Program>
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("gs-hub-test-").FullName;
     private readonly string? _postgres;
     private readonly string? _postgresDatabase;
+    private readonly Action<IWebHostBuilder>? _customize;
+    private readonly bool _ownsDatabase = true;
 
-    private HubApp(DatabaseProvider provider, string? postgresAdmin)
+    private HubApp(DatabaseProvider provider, string? postgresAdmin, Action<IWebHostBuilder>? customize = null, string? database = null)
     {
         Provider = provider;
+        _customize = customize;
         if (postgresAdmin is not null)
         {
-            _postgresDatabase = $"gs_test_{Guid.NewGuid():N}";
+            _ownsDatabase = database is null;
+            _postgresDatabase = database ?? $"gs_test_{Guid.NewGuid():N}";
             _postgres = new NpgsqlConnectionStringBuilder(postgresAdmin) { Database = _postgresDatabase }.ConnectionString;
             AdminConnectionString = postgresAdmin;
         }
@@ -42,10 +46,24 @@ internal sealed class HubApp : WebApplicationFactory<Program>
 
     private string? AdminConnectionString { get; }
 
-    public static async Task<HubApp> StartAsync(DatabaseProvider provider)
+    /// <summary>A hub of its own (not the shared one), e.g. with a fake clock: <paramref name="customize"/> adds settings and services.</summary>
+    public static async Task<HubApp> StartAsync(DatabaseProvider provider, Action<IWebHostBuilder>? customize = null)
     {
-        var app = provider == DatabaseProvider.Postgres ? new HubApp(provider, ServiceGate.Require("GS_TEST_POSTGRES")) : new HubApp(provider, null);
-        if (app._postgresDatabase is not null)
+        var app = provider == DatabaseProvider.Postgres ? new HubApp(provider, ServiceGate.Require("GS_TEST_POSTGRES"), customize) : new HubApp(provider, null, customize);
+        return await app.StartCoreAsync();
+    }
+
+    /// <summary>A second hub replica on the PostgreSQL database of <paramref name="first"/> (dispose it before the first).</summary>
+    public static async Task<HubApp> StartReplicaAsync(HubApp first, Action<IWebHostBuilder>? customize = null)
+    {
+        var app = new HubApp(first.Provider, first.AdminConnectionString ?? throw new InvalidOperationException("Replicas share a PostgreSQL database."), customize, first._postgresDatabase);
+        return await app.StartCoreAsync();
+    }
+
+    private async Task<HubApp> StartCoreAsync()
+    {
+        var app = this;
+        if (app._postgresDatabase is not null && app._ownsDatabase)
         {
             await using var connection = new NpgsqlConnection(app.AdminConnectionString);
             await connection.OpenAsync();
@@ -72,6 +90,9 @@ internal sealed class HubApp : WebApplicationFactory<Program>
         // Every test signs its users in from the same in-memory client; the limits have tests of their own.
         builder.UseSetting("Hub:RateLimits:SignInPerMinute", "100000");
         builder.UseSetting("Hub:RateLimits:ApiPerMinute", "1000000");
+        builder.UseSetting("Hub:Agents:RequestsPerMinute", "1000000");
+        builder.UseSetting("Hub:Agents:EnrollPerMinute", "100000");
+        _customize?.Invoke(builder);
     }
 
     /// <summary>A new retailer with one signed-in user of each retailer role.</summary>
@@ -134,7 +155,7 @@ internal sealed class HubApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        if (_postgresDatabase is not null)
+        if (_postgresDatabase is not null && _ownsDatabase)
         {
             NpgsqlConnection.ClearAllPools();
             await using var connection = new NpgsqlConnection(AdminConnectionString);
