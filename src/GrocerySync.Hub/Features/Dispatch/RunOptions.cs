@@ -17,7 +17,7 @@ internal sealed class RunOptions
 
     /// <summary>How often a waiting long-poll re-reads the database for runs queued on another replica.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
-    public TimeSpan WorkRecheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan WorkRecheckInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How often this replica reloads the runs users asked to cancel (on any replica) for heartbeat answers.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]

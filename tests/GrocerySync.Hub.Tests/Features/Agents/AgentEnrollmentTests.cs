@@ -110,6 +110,7 @@ public sealed class AgentEnrollmentTests(HubApps apps)
         Assert.Contains("expired", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Enrollment is rate limited per client IP (3 a minute here): the fourth attempt is refused with Retry-After.
+        Assert.Equal(HttpStatusCode.BadRequest, (await AgentKit.EnrollAsync(app, "gse_x")).StatusCode);
         var limited = await AgentKit.EnrollAsync(app, lateToken.Token);
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         Assert.NotNull(limited.Headers.RetryAfter);

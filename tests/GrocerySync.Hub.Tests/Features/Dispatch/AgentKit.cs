@@ -88,7 +88,9 @@ internal static class AgentKit
     /// <summary>A fresh hub with a fake clock (starting now) and the background services' loops effectively off, so the test drives them.</summary>
     public static async Task<(HubApp App, FakeTimeProvider Clock)> StartFakeClockHubAsync(DatabaseProvider provider, Action<IWebHostBuilder>? customize = null)
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        // Whole seconds: PostgreSQL keeps microseconds, so boundary checks compare the instants the test set.
+        var now = DateTimeOffset.UtcNow;
+        var clock = new FakeTimeProvider(new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero));
         var app = await HubApp.StartAsync(provider, builder =>
         {
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));

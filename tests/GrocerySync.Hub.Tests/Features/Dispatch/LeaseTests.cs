@@ -68,17 +68,21 @@ public sealed class LeaseTests
 
         // Progress keeps the lease fresh, so only the timeout can end it.
         long sequence = 2;
-        for (var elapsed = 0; elapsed < 599; elapsed += 60)
+        for (var elapsed = 60; elapsed <= 600; elapsed += 60)
         {
             clock.Advance(TimeSpan.FromSeconds(60));
             await agent.SendEventsAsync(AgentKit.Progress(sequence++, run.Id, clock.GetUtcNow(), elapsed));
             await sweeper.RunOnceAsync(Ct);
         }
 
+        // At exactly the timeout it still runs; one second later it is over.
+        Assert.Equal(RunStatus.Running, (await AgentKit.RunAsync(app, run.Id)).Status);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await sweeper.RunOnceAsync(Ct);
         Assert.Equal(RunStatus.TimedOut, (await AgentKit.RunAsync(app, run.Id)).Status);
         var ended = await AgentKit.RunAsync(app, run.Id);
         Assert.Contains("timeout of 600 s", ended.Error, StringComparison.Ordinal);
-        Assert.InRange((ended.FinishedAt!.Value - ended.StartedAt!.Value).TotalSeconds, 600, 660);
+        Assert.Equal(601, (ended.FinishedAt!.Value - ended.StartedAt!.Value).TotalSeconds);
     }
 
     [Theory, DatabaseData]
