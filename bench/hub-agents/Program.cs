@@ -409,7 +409,7 @@ internal sealed class HubProcess : IAsyncDisposable
         start.Environment["Hub__Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
         // The production per-agent and per-IP limits would throttle one machine pretending to be 10,000 agents.
         start.Environment["Hub__Agents__RequestsPerMinute"] = "1000000";
-        start.Environment["Hub__Agents__EnrollPerMinute"] = "1000000";
+        start.Environment["Hub__Agents__EnrollPerMinute"] = "100000";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub.");

@@ -51,6 +51,7 @@ internal static class AgentProtocolApi
         services.AddScoped<RunLifecycle>();
         services.AddScoped<RunSpecBuilder>();
         services.AddScoped<AgentProtocolService>();
+        services.AddSingleton<HeartbeatService>();
         services.AddScoped<LogIngest>();
 
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<AgentOptions>>((o, agents) =>
@@ -115,22 +116,22 @@ internal static class AgentProtocolApi
             .WithSummary("Exchanges a one-time enrollment token for the agent's API key (shown once). Expired and unknown or used tokens answer 400 with a code.");
 
         group.MapPost("/heartbeat", async Task<Results<Ok<HeartbeatResponse>, ValidationProblem>> (
-                HeartbeatRequest request, HttpContext http, AgentProtocolService service, CancellationToken ct) =>
+                HeartbeatRequest request, HttpContext http, HeartbeatService service, CancellationToken ct) =>
             {
                 if (request.Agent is null || string.IsNullOrWhiteSpace(request.Agent.AgentVersion))
                 {
                     return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["agent.agentVersion"] = ["Give the agent's version."] });
                 }
 
-                if (request.RunningRunIds?.Count > AgentProtocolService.MaxRunIdsPerHeartbeat || request.Plugins?.Count > AgentProtocolService.MaxPluginsPerHeartbeat)
+                if (request.RunningRunIds?.Count > HeartbeatService.MaxRunIdsPerHeartbeat || request.Plugins?.Count > HeartbeatService.MaxPluginsPerHeartbeat)
                 {
                     return TypedResults.ValidationProblem(new Dictionary<string, string[]>
                     {
-                        ["runningRunIds"] = [$"At most {AgentProtocolService.MaxRunIdsPerHeartbeat} running runs and {AgentProtocolService.MaxPluginsPerHeartbeat} plugins per heartbeat."],
+                        ["runningRunIds"] = [$"At most {HeartbeatService.MaxRunIdsPerHeartbeat} running runs and {HeartbeatService.MaxPluginsPerHeartbeat} plugins per heartbeat."],
                     });
                 }
 
-                return TypedResults.Ok(await service.HeartbeatAsync(Caller(http), request, ct));
+                return TypedResults.Ok(await service.HeartbeatAsync(Caller(http), request, http.RequestServices, ct));
             })
             .WithSummary("Reports that the agent is alive, what it runs and has; renews the leases of its running runs. Answers the interval, runs to cancel and whether an upgrade is suggested.");
 

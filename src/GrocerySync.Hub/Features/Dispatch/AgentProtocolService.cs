@@ -1,16 +1,13 @@
-using System.Text.Json;
 using GrocerySync.Contracts;
 using GrocerySync.Contracts.Agents;
 using GrocerySync.Hub.Data;
-using GrocerySync.Hub.Data.Configurations;
-using GrocerySync.Hub.Features.Agents;
 using GrocerySync.Hub.Features.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace GrocerySync.Hub.Features.Dispatch;
 
-/// <summary>The authenticated agent of a <c>/agent/v1</c> request (see <see cref="AgentKeyHandler"/>).</summary>
+/// <summary>The authenticated agent of a <c>/agent/v1</c> request (see <see cref="Agents.AgentKeyHandler"/>).</summary>
 internal sealed record AgentCaller(Guid AgentId, Guid RetailerId, string Name, int HeartbeatIntervalSeconds);
 
 /// <summary>
@@ -24,45 +21,11 @@ internal sealed class AgentProtocolService(
     RunLifecycle lifecycle,
     RunSpecBuilder specs,
     WorkSignals signals,
-    HeartbeatWriter heartbeats,
-    CancelRequests cancels,
     TimeProvider time,
-    IOptions<AgentOptions> agentOptions,
     IOptions<RunOptions> runOptions,
     ILogger<AgentProtocolService> log)
 {
-    public const int MaxRunIdsPerHeartbeat = 1000;
-    public const int MaxPluginsPerHeartbeat = 500;
     public const int MaxEventsPerBatch = 5000;
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    public async Task<HeartbeatResponse> HeartbeatAsync(AgentCaller agent, HeartbeatRequest request, CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        var running = request.RunningRunIds ?? [];
-        var plugins = JsonSerializer.Serialize(request.Plugins ?? [], Json);
-        heartbeats.Enqueue(new HeartbeatUpdate(
-            agent.AgentId, now, Clip(request.Agent.AgentVersion, Lengths.Version), Clip(request.Agent.OperatingSystem, Lengths.Name),
-            Clip(request.Agent.HostName, Lengths.HostName), plugins.Length <= Lengths.Settings ? plugins : "[]", running,
-            now + runOptions.Value.LeaseFor(agent.HeartbeatIntervalSeconds)));
-
-        IReadOnlyList<Guid> cancel = cancels.For(agent.AgentId);
-        if (running.Count > 0)
-        {
-            // Runs the agent still executes but the hub has ended (swept, timed out) or that are not its own.
-            var ids = running.ToList();
-            var owned = await db.JobRuns.AsNoTracking()
-                .Where(r => ids.Contains(r.Id) && r.AgentId == agent.AgentId)
-                .Select(r => new { r.Id, r.Status, r.CancelRequestedAt })
-                .ToListAsync(ct);
-            var active = owned.Where(r => !r.Status.IsFinal() && r.CancelRequestedAt is null).Select(r => r.Id).ToHashSet();
-            cancel = [.. cancel.Concat(ids.Where(id => !active.Contains(id))).Distinct()];
-        }
-
-        var current = agentOptions.Value.EffectiveCurrentVersion;
-        return new HeartbeatResponse(agent.HeartbeatIntervalSeconds, now, cancel, AgentService.UpgradeSuggested(request.Agent.AgentVersion, current), current);
-    }
 
     /// <summary>
     /// The long-poll: queued runs of this agent at once, else waits for a signal (a run queued on this replica, or
@@ -228,6 +191,4 @@ internal sealed class AgentProtocolService(
         }
     }
 
-    private static string? Clip(string? value, int max) =>
-        string.IsNullOrWhiteSpace(value) ? null : value.Length <= max ? value.Trim() : value.Trim()[..max];
 }

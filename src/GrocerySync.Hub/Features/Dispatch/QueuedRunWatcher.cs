@@ -17,7 +17,7 @@ internal sealed class QueuedRunWatcher(IServiceScopeFactory scopes, WorkSignals 
 
     protected override async Task RunAsync(IServiceProvider services, HubDbContext db, CancellationToken ct)
     {
-        var agents = await db.JobRuns.AsNoTracking().Where(r => r.Status == RunStatus.Queued).Select(r => r.AgentId).Distinct().Take(10_000).ToListAsync(ct);
+        var agents = await db.JobRuns.AsNoTracking().Where(r => r.Status == RunStatus.Queued).Select(r => r.AgentId).Distinct().OrderBy(a => a).Take(10_000).ToListAsync(ct);
         foreach (var agentId in agents)
         {
             signals.Signal(agentId);
