@@ -197,4 +197,48 @@ public sealed class DispatchTests(HubApps apps)
         var line = Assert.Single(lines);
         Assert.Equal((other.RetailerId, (Guid?)null), (line.RetailerId, line.JobRunId));
     }
+
+    [Theory, DatabaseData]
+    public async Task A_run_spec_names_the_pinned_plugin_version_or_the_catalogs_newest_and_an_unknown_version_is_refused(DatabaseProvider provider)
+    {
+        var app = await apps.GetAsync(provider);
+        var tenant = await app.CreateTenantAsync();
+        var agent = await AgentKit.EnrollAgentAsync(tenant);
+        var pluginId = $"test-source-{Guid.NewGuid():N}";
+        await tenant.AddAsync(new Data.Entities.PluginPackage
+        {
+            Id = pluginId, Kind = PluginKind.Source, DisplayName = "Test source",
+            Versions =
+            [
+                new Data.Entities.PluginVersion { PluginId = pluginId, Version = "1.10.0", Sha256 = new string('1', 64), MinimumAgentVersion = "1.0.0" },
+                new Data.Entities.PluginVersion { PluginId = pluginId, Version = "1.9.0", Sha256 = new string('9', 64), MinimumAgentVersion = "1.0.0" },
+            ],
+        });
+        var refused = await tenant.Admin.Client.PostAsJsonAsync("/api/v1/sources", new { name = "pinned", pluginId, pluginVersion = "3.0.0", agentId = agent.Id }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("pluginVersion", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        var job = await AgentKit.AddJobAsync(tenant, agent, "pw");
+        await app.WithDbAsync(db => db.Sources.Where(x => x.Id == job.SourceId).ExecuteUpdateAsync(x => x.SetProperty(y => y.PluginId, pluginId), Ct));
+        await AgentKit.QueueRunAsync(app, job);
+        var newest = Assert.Single((await agent.PollAsync(wait: 5)).Runs).Source;
+        Assert.Equal(("1.10.0", new string('1', 64)), (newest.Version, newest.Sha256));
+
+        var pin = await tenant.Admin.Client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/v1/sources/{job.SourceId}", Ct);
+        pin!["pluginVersion"] = "1.9.0";
+        pin.Remove("secrets");
+        Assert.Equal(HttpStatusCode.OK, (await tenant.Admin.Client.PutAsJsonAsync($"/api/v1/sources/{job.SourceId}", pin, Ct)).StatusCode);
+        var run = await AgentKit.QueueRunAsync(app, job);
+        await agent.SendEventsAsync(AgentKit.Finished(1, Guid.NewGuid(), DateTimeOffset.UtcNow, RunStatus.Succeeded, 0));
+        var pinned = Assert.Single((await agent.PollAsync(wait: 5)).Runs);
+        Assert.Equal((run.Id, "1.9.0", new string('9', 64)), (pinned.RunId, pinned.Source.Version, pinned.Source.Sha256));
+
+        // A plugin the catalog does not know fails the run at dispatch with the reason, instead of reaching the agent.
+        await app.WithDbAsync(db => db.Sources.Where(x => x.Id == job.SourceId).ExecuteUpdateAsync(x => x.SetProperty(y => y.PluginId, "no-such-plugin").SetProperty(y => y.PluginVersion, (string?)null), Ct));
+        var doomed = await AgentKit.QueueRunAsync(app, job);
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.PollAsync(wait: 0)).Status);
+        var failed = await AgentKit.RunAsync(app, doomed.Id);
+        Assert.Equal(RunStatus.Failed, failed.Status);
+        Assert.Contains("'no-such-plugin', which is not in the hub's plugin catalog", failed.Error, StringComparison.Ordinal);
+    }
 }
