@@ -104,10 +104,15 @@ public sealed class DispatchTests(HubApps apps)
         Assert.Equal((RunStatus.Running, 100L), (running.Status, running.RecordsRead));
         Assert.Equal(t0.UtcTicks / 10, running.StartedAt!.Value.UtcTicks / 10);
 
-        // The agent did not get the answer and resends, with one more event: only event 3 is new.
-        var batch = new[] { AgentKit.Started(1, run.Id, t0), AgentKit.Progress(2, run.Id, t0.AddSeconds(1), 100), AgentKit.Finished(3, run.Id, t0.AddSeconds(5), RunStatus.Succeeded, 250) };
-        Assert.Equal(3, (await agent.SendEventsAsync(batch)).AcknowledgedSequence);
-        Assert.Equal(3, (await agent.SendEventsAsync(batch)).AcknowledgedSequence);
+        // Progress moves on; then the first batch arrives again (a retry that was in flight): it is not applied again.
+        Assert.Equal(3, (await agent.SendEventsAsync(AgentKit.Progress(3, run.Id, t0.AddSeconds(2), 200))).AcknowledgedSequence);
+        Assert.Equal(3, (await agent.SendEventsAsync(AgentKit.Started(1, run.Id, t0), AgentKit.Progress(2, run.Id, t0.AddSeconds(1), 100))).AcknowledgedSequence);
+        Assert.Equal(200, (await AgentKit.RunAsync(app, run.Id)).RecordsRead);
+
+        // The agent did not get the answer and resends, with one more event: only event 4 is new.
+        var batch = new[] { AgentKit.Progress(2, run.Id, t0.AddSeconds(1), 100), AgentKit.Progress(3, run.Id, t0.AddSeconds(2), 200), AgentKit.Finished(4, run.Id, t0.AddSeconds(5), RunStatus.Succeeded, 250) };
+        Assert.Equal(4, (await agent.SendEventsAsync(batch)).AcknowledgedSequence);
+        Assert.Equal(4, (await agent.SendEventsAsync(batch)).AcknowledgedSequence);
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => agent.SendEventsAsync(batch)));
 
         var done = await AgentKit.RunAsync(app, run.Id);
@@ -118,14 +123,14 @@ public sealed class DispatchTests(HubApps apps)
         Assert.Equal([RunStatus.Queued, RunStatus.Dispatched, RunStatus.Running, RunStatus.Succeeded], done.StatusChanges.OrderBy(c => c.Id).Select(c => c.ToStatus));
 
         // After the end, events are ignored (the outbox moves on), never a 500.
-        var late = await agent.SendEventsAsync(AgentKit.Progress(4, run.Id, t0.AddSeconds(6), 999), AgentKit.Finished(5, run.Id, t0.AddSeconds(7), RunStatus.Failed, 1, "late"));
-        Assert.Equal(5, late.AcknowledgedSequence);
+        var late = await agent.SendEventsAsync(AgentKit.Progress(5, run.Id, t0.AddSeconds(6), 999), AgentKit.Finished(6, run.Id, t0.AddSeconds(7), RunStatus.Failed, 1, "late"));
+        Assert.Equal(6, late.AcknowledgedSequence);
         var after = await AgentKit.RunAsync(app, run.Id);
         Assert.Equal((RunStatus.Succeeded, 250L, 4), (after.Status, after.RecordsRead, after.StatusChanges.Count));
 
         var run2 = await AgentKit.QueueRunAsync(app, job);
         Assert.Single((await agent.PollAsync(wait: 5)).Runs);
-        await agent.SendEventsAsync(AgentKit.Started(6, run2.Id, t0), AgentKit.Finished(7, run2.Id, t0.AddSeconds(1), RunStatus.Failed, 3, "destination refused the upload"));
+        await agent.SendEventsAsync(AgentKit.Started(7, run2.Id, t0), AgentKit.Finished(8, run2.Id, t0.AddSeconds(1), RunStatus.Failed, 3, "destination refused the upload"));
         var failed = await AgentKit.RunAsync(app, run2.Id);
         Assert.Equal((RunStatus.Failed, "destination refused the upload"), (failed.Status, failed.Error));
         Assert.Equal("destination refused the upload", failed.StatusChanges.Single(c => c.ToStatus == RunStatus.Failed).Reason);
