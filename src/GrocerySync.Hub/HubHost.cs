@@ -117,7 +117,11 @@ internal static class HubHost
 
         HubLog.AuthMode(log, app.Services.GetRequiredService<SigningKey>().IsGenerated ? "generated in the data folder" : "from configuration", hub.Auth.AccessTokenLifetime);
         HubLog.SecretsMode(log, app.Services.GetRequiredService<MasterKey>().IsGenerated ? "generated in the data folder" : "from configuration");
-        app.Lifetime.ApplicationStarted.Register(() => HubLog.Listening(log, string.Join(", ", app.Urls)));
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = string.Join(", ", app.Urls);
+            HubLog.Listening(log, addresses);
+        });
         if (hub.Demo)
         {
             await DemoSeeder.SeedAsync(app.Services, log, app.Lifetime.ApplicationStopping);

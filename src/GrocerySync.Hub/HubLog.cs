@@ -56,4 +56,44 @@ internal static partial class HubLog
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Scheduler: {Store}, instance {InstanceId}; missed occurrences run when at most {MisfireThreshold} late; jobs pause after {MaxFailures} failures in a row")]
     public static partial void SchedulerMode(ILogger logger, string store, string instanceId, TimeSpan misfireThreshold, int maxFailures);
+
+    // Agents, dispatch, runs, logs and plugins: 600–699.
+    [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "Agent {AgentId} of retailer {RetailerId} enrolled with key prefix {KeyPrefix} from host {HostName}")]
+    public static partial void AgentEnrolled(ILogger logger, Guid agentId, Guid retailerId, string keyPrefix, string? hostName);
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Agent {AgentId} went offline: last heartbeat {LastHeartbeatAt}, offline since {OfflineSince}")]
+    public static partial void AgentWentOffline(ILogger logger, Guid agentId, DateTimeOffset lastHeartbeatAt, DateTimeOffset offlineSince);
+
+    [LoggerMessage(EventId = 602, Level = LogLevel.Warning, Message = "Writing a batch of heartbeats failed; the agents' next heartbeats will bring them up to date")]
+    public static partial void HeartbeatWriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 603, Level = LogLevel.Warning, Message = "Background pass of {Service} failed; retrying at the next interval")]
+    public static partial void BackgroundPassFailed(ILogger logger, string service, Exception exception);
+
+    [LoggerMessage(EventId = 604, Level = LogLevel.Debug, Message = "Run {RunId} dispatched to agent {AgentId}")]
+    public static partial void RunDispatched(ILogger logger, Guid runId, Guid agentId);
+
+    [LoggerMessage(EventId = 605, Level = LogLevel.Warning, Message = "Run {RunId} for agent {AgentId} cannot be dispatched and failed: {Reason}")]
+    public static partial void RunNotDispatchable(ILogger logger, Guid runId, Guid agentId, string reason);
+
+    [LoggerMessage(EventId = 606, Level = LogLevel.Warning, Message = "Agent {AgentId}: event {Sequence} ({Kind}) for run {RunId} ignored: {Reason}")]
+    public static partial void EventIgnored(ILogger logger, Guid agentId, long sequence, Guid runId, Contracts.Agents.RunEventKind kind, string reason);
+
+    [LoggerMessage(EventId = 607, Level = LogLevel.Information, Message = "Run {RunId} ended as {Status} by the lease sweeper: {Reason}")]
+    public static partial void RunEndedBySweeper(ILogger logger, Guid runId, Contracts.RunStatus status, string reason);
+
+    [LoggerMessage(EventId = 608, Level = LogLevel.Information, Message = "Retention for retailer {RetailerId}: deleted {ByAge} log lines by age, {ByCount} by count and {Runs} finished runs")]
+    public static partial void RetentionDeleted(ILogger logger, Guid retailerId, long byAge, long byCount, long runs);
+
+    [LoggerMessage(EventId = 609, Level = LogLevel.Warning, Message = "Plugin packages folder {Folder} does not exist; no built-in plugins are published")]
+    public static partial void PluginFolderMissing(ILogger logger, string folder);
+
+    [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "Plugin package {PluginId} {Version} not published: {Reason}")]
+    public static partial void PluginPackageRefused(ILogger logger, string pluginId, string version, string reason);
+
+    [LoggerMessage(EventId = 611, Level = LogLevel.Information, Message = "Plugin {PluginId} {Version} published to the catalog, SHA-256 {Sha256}")]
+    public static partial void PluginPublished(ILogger logger, string pluginId, string version, string sha256);
+
+    [LoggerMessage(EventId = 612, Level = LogLevel.Warning, Message = "Plugin {PluginId} {Version} republished with different content: SHA-256 {OldSha256} is now {NewSha256}")]
+    public static partial void PluginRepublished(ILogger logger, string pluginId, string version, string oldSha256, string newSha256);
 }

@@ -3,6 +3,7 @@ using GrocerySync.Hub.Features.Agents;
 using GrocerySync.Hub.Features.Audit;
 using GrocerySync.Hub.Features.Auth;
 using GrocerySync.Hub.Features.Destinations;
+using GrocerySync.Hub.Features.Dispatch;
 using GrocerySync.Hub.Features.Jobs;
 using GrocerySync.Hub.Features.Logs;
 using GrocerySync.Hub.Features.NotificationRules;
@@ -30,7 +31,8 @@ builder.Services
     .AddRuns()
     .AddLogs()
     .AddAudit()
-    .AddPlugins();
+    .AddPlugins()
+    .AddAgentProtocol();
 
 var app = builder.Build();
 
@@ -51,6 +53,9 @@ api.MapRunsEndpoints();
 api.MapLogsEndpoints();
 api.MapAuditEndpoints();
 api.MapPluginsEndpoints();
+
+// The agent protocol: agent keys only (no user tokens), its own rate limits.
+app.MapAgentProtocolEndpoints();
 
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");

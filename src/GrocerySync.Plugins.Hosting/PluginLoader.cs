@@ -166,6 +166,7 @@ public sealed class PluginLoader(Action<IPluginFactory, string> register)
         }
 
         var factories = new List<IPluginFactory>();
+        var foreign = new List<string>();
         foreach (var type in factoryTypes)
         {
             IPluginFactory factory;
@@ -182,7 +183,14 @@ public sealed class PluginLoader(Action<IPluginFactory, string> register)
             }
 #pragma warning restore CA1031
 
-            if (!string.Equals(manifest.Id, id, StringComparison.OrdinalIgnoreCase) || manifest.Version != entry.Version)
+            if (!string.Equals(manifest.Id, id, StringComparison.OrdinalIgnoreCase))
+            {
+                // A family assembly (the feed adapters) ships in one package per plugin: only the package's own plugin is loaded.
+                foreign.Add($"'{manifest.Id}' {manifest.Version}");
+                continue;
+            }
+
+            if (manifest.Version != entry.Version)
             {
                 return Fail(PluginLoadStatus.InvalidPackage, $"Plugin package '{id}' {version} contains plugin '{manifest.Id}' {manifest.Version}; a package holds exactly its own plugin.");
             }
@@ -193,6 +201,11 @@ public sealed class PluginLoader(Action<IPluginFactory, string> register)
             }
 
             factories.Add(factory);
+        }
+
+        if (factories.Count == 0)
+        {
+            return Fail(PluginLoadStatus.InvalidPackage, $"Plugin package '{id}' {version} contains plugin {string.Join(", ", foreign)}; a package holds exactly its own plugin.");
         }
 
         foreach (var factory in factories)

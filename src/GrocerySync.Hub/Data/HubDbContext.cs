@@ -39,6 +39,8 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
 
     public DbSet<PluginVersion> PluginVersions => Set<PluginVersion>();
 
+    public DbSet<OutboxCursor> OutboxCursors => Set<OutboxCursor>();
+
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

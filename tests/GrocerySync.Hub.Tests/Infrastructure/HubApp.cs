@@ -37,8 +37,11 @@ internal sealed class HubApp : WebApplicationFactory<Program>
 
     public DatabaseProvider Provider => _storage.Provider;
 
-    public static async Task<HubApp> StartAsync(DatabaseProvider provider) =>
-        await StartAsync(await HubStorage.CreateAsync(provider), ownsStorage: true, new HubAppOptions());
+    public static Task<HubApp> StartAsync(DatabaseProvider provider) => StartAsync(provider, new HubAppOptions());
+
+    /// <summary>A hub of its own (not the shared one) on fresh storage that it disposes with itself.</summary>
+    public static async Task<HubApp> StartAsync(DatabaseProvider provider, HubAppOptions options) =>
+        await StartAsync(await HubStorage.CreateAsync(provider), ownsStorage: true, options);
 
     /// <summary>A hub on <paramref name="storage"/>, which outlives it: a restart or a second replica uses the same database.</summary>
     public static Task<HubApp> StartAsync(HubStorage storage, HubAppOptions options) => StartAsync(storage, ownsStorage: false, options);
@@ -65,6 +68,8 @@ internal sealed class HubApp : WebApplicationFactory<Program>
         // Every test signs its users in from the same in-memory client; the limits have tests of their own.
         builder.UseSetting("Hub:RateLimits:SignInPerMinute", "100000");
         builder.UseSetting("Hub:RateLimits:ApiPerMinute", "1000000");
+        builder.UseSetting("Hub:Agents:RequestsPerMinute", "1000000");
+        builder.UseSetting("Hub:Agents:EnrollPerMinute", "100000");
         foreach (var (key, value) in _options.Settings)
         {
             builder.UseSetting(key, value);

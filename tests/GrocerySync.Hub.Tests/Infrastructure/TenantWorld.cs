@@ -76,6 +76,8 @@ internal sealed class TenantWorld
             OperatingSystem = "Linux",
             HostName = $"{Marker}-host",
             LastHeartbeatAt = now,
+            // Online for the whole test run: the heartbeat monitor must not change the seeded agent under the snapshots.
+            HeartbeatIntervalSeconds = 3600,
             ApiKeyPrefix = $"gsk_{Guid.NewGuid():N}"[..16],
             ApiKeyHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Guid.NewGuid().ToByteArray())),
         };

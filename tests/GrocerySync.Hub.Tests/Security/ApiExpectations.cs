@@ -62,6 +62,7 @@ internal static class ExpectedAccess
         ["PUT /agents/{id}"] = Access.RetailerAdmin,
         ["DELETE /agents/{id}"] = Access.RetailerAdmin,
         ["POST /agents/{id}/revoke"] = Access.RetailerAdmin,
+        ["POST /agents/{id}/enrollment-token"] = Access.AnyUser,
 
         // Sources and destinations carry secrets: technicians read (values masked) and test connections only.
         ["GET /sources"] = Access.AnyUser,
@@ -98,6 +99,7 @@ internal static class ExpectedAccess
         ["GET /runs"] = Access.AnyUser,
         ["GET /runs/{id}"] = Access.AnyUser,
         ["GET /runs/{id}/log"] = Access.AnyUser,
+        ["POST /runs/{id}/cancel"] = Access.AnyUser,
         ["GET /logs"] = Access.AnyUser,
 
         // The audit feed: admins.

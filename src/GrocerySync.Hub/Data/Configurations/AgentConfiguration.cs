@@ -15,11 +15,16 @@ internal sealed class AgentConfiguration : IEntityTypeConfiguration<Agent>
         b.Property(e => e.HostName).HasMaxLength(Lengths.HostName);
         b.Property(e => e.ApiKeyPrefix).HasMaxLength(32);
         b.Property(e => e.ApiKeyHash).HasMaxLength(128);
+        b.Property(e => e.EnrollmentTokenHash).HasMaxLength(64);
+        b.Property(e => e.Plugins).HasMaxLength(Lengths.Settings);
         b.HasOne<Retailer>().WithMany().HasForeignKey(e => e.RetailerId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(e => new { e.RetailerId, e.Name }).IsUnique();
         b.HasIndex(e => new { e.RetailerId, e.Status });
         b.HasIndex(e => new { e.RetailerId, e.CreatedAt });
         b.HasIndex(e => e.LastHeartbeatAt);
         b.HasIndex(e => e.ApiKeyPrefix).IsUnique();
+        b.HasIndex(e => e.EnrollmentTokenHash).IsUnique();
+        // The heartbeat monitor looks for online agents with an old heartbeat.
+        b.HasIndex(e => new { e.Status, e.LastHeartbeatAt });
     }
 }

@@ -12,6 +12,7 @@ internal sealed class DestinationConfiguration : IEntityTypeConfiguration<Destin
         b.Property(e => e.SecretNames).HasMaxLength(Lengths.Message);
         b.Property(e => e.Name).HasMaxLength(Lengths.Name);
         b.Property(e => e.PluginId).HasMaxLength(Lengths.PluginId);
+        b.Property(e => e.PluginVersion).HasMaxLength(Lengths.Version);
         b.Property(e => e.LastTestMessage).HasMaxLength(Lengths.Message);
         b.HasOne<Retailer>().WithMany().HasForeignKey(e => e.RetailerId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(e => new { e.RetailerId, e.Name }).IsUnique();

@@ -11,6 +11,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         b.ConfigureEditable();
         b.Property(e => e.Name).HasMaxLength(Lengths.Name);
         b.Property(e => e.AdapterPluginId).HasMaxLength(Lengths.PluginId);
+        b.Property(e => e.AdapterPluginVersion).HasMaxLength(Lengths.Version);
         b.Property(e => e.CronExpression).HasMaxLength(Lengths.Cron);
         b.Property(e => e.TimeZone).HasMaxLength(Lengths.TimeZone);
         b.Property(e => e.PausedReason).HasMaxLength(Lengths.Message);

@@ -25,6 +25,9 @@ internal sealed class JobRunConfiguration : IEntityTypeConfiguration<JobRun>
         // At most one active (Queued, Dispatched, Running) run per job, whichever hub replica queues it: the database
         // refuses a second one, so two replicas racing for one job cannot both win (RunQueue answers the loser).
         b.HasIndex(e => e.JobId, ActiveRunPerJobIndex).IsUnique().HasFilter(ActiveRunFilter);
+
+        // The lease sweeper and the cancel-request poll read active runs across retailers.
+        b.HasIndex(e => new { e.Status, e.LeaseExpiresAt });
     }
 
     /// <summary>The name of the unique index that admits one active run per job.</summary>

@@ -26,6 +26,9 @@ internal sealed class Source : EditableEntity, ITenantOwned, IHoldsSecrets
 
     public required string PluginId { get; set; }
 
+    /// <summary>The exact plugin version to run; null runs the catalog's newest version.</summary>
+    public string? PluginVersion { get; set; }
+
     /// <summary>Non-secret plugin settings as a JSON object.</summary>
     public string Settings { get; set; } = "{}";
 
@@ -48,6 +51,9 @@ internal sealed class Destination : EditableEntity, ITenantOwned, IHoldsSecrets
     public required string Name { get; set; }
 
     public required string PluginId { get; set; }
+
+    /// <summary>The exact plugin version to run; null runs the catalog's newest version.</summary>
+    public string? PluginVersion { get; set; }
 
     public string Settings { get; set; } = "{}";
 

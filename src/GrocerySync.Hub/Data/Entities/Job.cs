@@ -22,6 +22,9 @@ internal sealed class Job : EditableEntity, ITenantOwned
 
     public required string AdapterPluginId { get; set; }
 
+    /// <summary>The exact adapter version to run; null runs the catalog's newest version.</summary>
+    public string? AdapterPluginVersion { get; set; }
+
     public string AdapterSettings { get; set; } = "{}";
 
     /// <summary>Standard five-field cron expression, evaluated in <see cref="TimeZone"/>.</summary>

@@ -36,6 +36,15 @@ internal sealed class JobRun : ITenantOwned
 
     public string? Error { get; set; }
 
+    /// <summary>
+    /// While Dispatched or Running: the run ends as Failed ("agent stopped reporting") unless the agent renews it
+    /// (started, progress or heartbeat) before this instant. Null otherwise.
+    /// </summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>A user asked to cancel the run while an agent had it; the agent is told in its next answer.</summary>
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+
     public List<JobRunStatusChange> StatusChanges { get; set; } = [];
 }
 

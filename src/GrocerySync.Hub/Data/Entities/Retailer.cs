@@ -18,4 +18,13 @@ internal sealed class Retailer : EditableEntity
     public required string TimeZone { get; set; }
 
     public RetailerStatus Status { get; set; }
+
+    /// <summary>Log lines older than this many days are deleted by the retention sweep.</summary>
+    public int LogRetentionDays { get; set; } = 30;
+
+    /// <summary>Past this many log lines the retention sweep deletes the oldest.</summary>
+    public long LogRetentionMaxLines { get; set; } = 1_000_000;
+
+    /// <summary>Finished runs (with their status history) older than this many days are deleted by the retention sweep.</summary>
+    public int RunRetentionDays { get; set; } = 180;
 }

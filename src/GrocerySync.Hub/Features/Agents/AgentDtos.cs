@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using GrocerySync.Contracts;
+using GrocerySync.Contracts.Agents;
 using GrocerySync.Hub.Data.Configurations;
 
 namespace GrocerySync.Hub.Features.Agents;
@@ -17,6 +18,11 @@ public sealed record AgentDto(
     string? HostName,
     int HeartbeatIntervalSeconds,
     DateTimeOffset? LastHeartbeatAt,
+    DateTimeOffset? OfflineSince,
+    bool UpgradeSuggested,
+    IReadOnlyList<AgentPluginInfo> Plugins,
+    DateTimeOffset? EnrolledAt,
+    DateTimeOffset? EnrollmentTokenExpiresAt,
     string? ApiKeyPrefix,
     DateTimeOffset? RevokedAt,
     Guid? RevokedBy,
@@ -55,3 +61,10 @@ public sealed record AgentListQuery
     [EnumDataType(typeof(AgentStatus))]
     public AgentStatus? Status { get; init; }
 }
+
+/// <summary>A one-time enrollment token, shown once: the hub keeps only its hash. A new token replaces the old one.</summary>
+/// <param name="AgentId">The agent the token enrolls.</param>
+/// <param name="Token">The token; give it to <c>gsagent enroll</c> before <paramref name="ExpiresAt"/>.</param>
+/// <param name="ExpiresAt">When the token stops working.</param>
+/// <param name="EnrollCommand">A copyable command that enrolls the agent against this hub.</param>
+public sealed record EnrollmentTokenDto(Guid AgentId, string Token, DateTimeOffset ExpiresAt, string EnrollCommand);

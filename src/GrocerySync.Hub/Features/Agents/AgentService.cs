@@ -3,12 +3,16 @@ using GrocerySync.Hub.Api;
 using GrocerySync.Hub.Data;
 using GrocerySync.Hub.Data.Entities;
 using GrocerySync.Hub.Tenancy;
+using System.Text.Json;
+using GrocerySync.Contracts.Agents;
+using GrocerySync.Hub.Features.Plugins;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace GrocerySync.Hub.Features.Agents;
 
-/// <summary>Agents: the services inside store networks that run jobs. Enrollment and API keys come later.</summary>
-internal sealed class AgentService(HubDbContext db, RetailerScope scope, CurrentUser caller, TimeProvider time)
+/// <summary>Agents: the services inside store networks that run jobs; enrollment tokens; revocation.</summary>
+internal sealed class AgentService(HubDbContext db, RetailerScope scope, CurrentUser caller, TimeProvider time, AgentKeyCache keys, IOptions<AgentOptions> options)
 {
     private static readonly Ordering<Agent> ListOrdering = Ordering<Agent>.By("name", a => a.Id)
         .Add("name", a => a.Name)
@@ -16,11 +20,39 @@ internal sealed class AgentService(HubDbContext db, RetailerScope scope, Current
         .Add("lastHeartbeatAt", a => a.LastHeartbeatAt)
         .Add("status", a => a.Status);
 
-    private static readonly Projection<Agent, AgentDto> ToDto = new(a => new AgentDto(
+    private static readonly Projection<Agent, AgentRow> ToRow = new(a => new AgentRow(
         a.Id, a.RetailerId, a.Name, a.Status, a.AgentVersion, a.OperatingSystem, a.HostName, a.HeartbeatIntervalSeconds,
-        a.LastHeartbeatAt, a.ApiKeyPrefix, a.RevokedAt, a.RevokedBy, a.CreatedAt, a.UpdatedAt, a.Version));
+        a.LastHeartbeatAt, a.OfflineSince, a.Plugins, a.EnrolledAt, a.EnrollmentTokenExpiresAt, a.ApiKeyPrefix, a.RevokedAt, a.RevokedBy, a.CreatedAt, a.UpdatedAt, a.Version));
 
-    public Task<Outcome<PagedResult<AgentDto>>> ListAsync(ListQuery list, AgentListQuery filter, CancellationToken ct)
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private AgentDto ToDto(AgentRow a) => new(
+        a.Id, a.RetailerId, a.Name, a.Status, a.AgentVersion, a.OperatingSystem, a.HostName, a.HeartbeatIntervalSeconds,
+        a.LastHeartbeatAt, a.OfflineSince, UpgradeSuggested(a.AgentVersion, options.Value.EffectiveCurrentVersion), ParsePlugins(a.Plugins),
+        a.EnrolledAt, a.EnrollmentTokenExpiresAt, a.ApiKeyPrefix, a.RevokedAt, a.RevokedBy, a.CreatedAt, a.UpdatedAt, a.Version);
+
+    /// <summary>True when the agent reported a valid version older than the one the hub ships.</summary>
+    public static bool UpgradeSuggested(string? agentVersion, string currentVersion) =>
+        agentVersion is not null && SemanticVersion.IsValid(agentVersion) && SemanticVersion.Compare(agentVersion, currentVersion) < 0;
+
+    private static List<AgentPluginInfo> ParsePlugins(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return [];
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<List<AgentPluginInfo>>(json, Json) ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    public async Task<Outcome<PagedResult<AgentDto>>> ListAsync(ListQuery list, AgentListQuery filter, CancellationToken ct)
     {
         var query = db.Agents.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(list.Search))
@@ -39,11 +71,43 @@ internal sealed class AgentService(HubDbContext db, RetailerScope scope, Current
             query = query.Where(a => a.Status == status);
         }
 
-        return query.ToPageAsync(list, ListOrdering, ToDto.Expression, ct);
+        var page = await query.ToPageAsync(list, ListOrdering, ToRow.Expression, ct);
+        if (page.Kind != OutcomeKind.Ok)
+        {
+            return new Outcome(page.Kind, page.Errors, page.Detail);
+        }
+
+        var rows = page.Value!;
+        return new PagedResult<AgentDto>([.. rows.Items.Select(ToDto)], rows.Page, rows.PageSize, rows.TotalCount);
     }
 
     public async Task<Outcome<AgentDto>> GetAsync(Guid id, CancellationToken ct) =>
-        await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct) is { } agent ? ToDto.From(agent) : Outcome.NotFound;
+        await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct) is { } agent ? From(agent) : Outcome.NotFound;
+
+    /// <summary>
+    /// A new one-time enrollment token for the agent (it replaces an unused earlier one). Only its hash is stored;
+    /// the answer is the one time the token is shown. A revoked agent gets none.
+    /// </summary>
+    public async Task<Outcome<EnrollmentTokenDto>> CreateEnrollmentTokenAsync(Guid id, string hubUrl, CancellationToken ct)
+    {
+        var agent = await db.Agents.SingleOrDefaultAsync(a => a.Id == id, ct);
+        if (agent is null)
+        {
+            return Outcome.NotFound;
+        }
+
+        if (agent.Status == AgentStatus.Revoked)
+        {
+            return Outcome.Conflict("The agent is revoked and cannot be enrolled again. Create a new agent instead.");
+        }
+
+        var (token, hash) = AgentKeys.NewEnrollmentToken();
+        var expiresAt = time.GetUtcNow() + options.Value.EnrollmentTokenLifetime;
+        agent.EnrollmentTokenHash = hash;
+        agent.EnrollmentTokenExpiresAt = expiresAt;
+        await db.SaveChangesAsync(ct);
+        return new EnrollmentTokenDto(agent.Id, token, expiresAt, $"gsagent enroll --hub {hubUrl} --token {token}");
+    }
 
     public async Task<Outcome<AgentDto>> CreateAsync(CreateAgentRequest request, CancellationToken ct)
     {
@@ -61,7 +125,7 @@ internal sealed class AgentService(HubDbContext db, RetailerScope scope, Current
 
         db.Agents.Add(agent);
         await db.SaveChangesAsync(ct);
-        return ToDto.From(agent);
+        return From(agent);
     }
 
     public async Task<Outcome<AgentDto>> UpdateAsync(Guid id, UpdateAgentRequest request, CancellationToken ct)
@@ -91,7 +155,7 @@ internal sealed class AgentService(HubDbContext db, RetailerScope scope, Current
             return Outcome.StaleVersion;
         }
 
-        return ToDto.From(agent);
+        return From(agent);
     }
 
     public async Task<Outcome<bool>> DeleteAsync(Guid id, CancellationToken ct)
@@ -131,11 +195,17 @@ internal sealed class AgentService(HubDbContext db, RetailerScope scope, Current
             agent.Status = AgentStatus.Revoked;
             agent.RevokedAt = time.GetUtcNow();
             agent.RevokedBy = caller.UserId;
+            agent.EnrollmentTokenHash = null;
+            agent.EnrollmentTokenExpiresAt = null;
             await db.SaveChangesAsync(ct);
         }
 
-        return ToDto.From(agent);
+        // This replica refuses the key at once; the others within the key cache duration.
+        keys.Evict(agent.ApiKeyPrefix);
+        return From(agent);
     }
+
+    private AgentDto From(Agent a) => ToDto(ToRow.From(a));
 
     private async Task<Outcome?> ApplyAsync(Agent agent, AgentFields request, CancellationToken ct)
     {
@@ -151,3 +221,9 @@ internal sealed class AgentService(HubDbContext db, RetailerScope scope, Current
         return null;
     }
 }
+
+/// <summary>The stored columns of an agent that its DTO is made from.</summary>
+internal sealed record AgentRow(
+    Guid Id, Guid RetailerId, string Name, AgentStatus Status, string? AgentVersion, string? OperatingSystem, string? HostName, int HeartbeatIntervalSeconds,
+    DateTimeOffset? LastHeartbeatAt, DateTimeOffset? OfflineSince, string? Plugins, DateTimeOffset? EnrolledAt, DateTimeOffset? EnrollmentTokenExpiresAt,
+    string? ApiKeyPrefix, DateTimeOffset? RevokedAt, Guid? RevokedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long Version);

@@ -8,6 +8,14 @@ namespace GrocerySync.Hub.Features.Agents;
 
 internal static class AgentsApi
 {
+    private static Results<Ok<EnrollmentTokenDto>, NotFound, Conflict<ProblemDetails>> ToTokenResult(this Outcome<EnrollmentTokenDto> outcome) =>
+        outcome.Kind switch
+        {
+            OutcomeKind.Ok => TypedResults.Ok(outcome.Value),
+            OutcomeKind.Conflict => TypedResults.Conflict(new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = outcome.Detail, Type = "https://tools.ietf.org/html/rfc9110#section-15.5.10" }),
+            _ => TypedResults.NotFound(),
+        };
+
     public static IServiceCollection AddAgents(this IServiceCollection services)
     {
         services.AddScoped<AgentService>();
@@ -45,6 +53,12 @@ internal static class AgentsApi
             (await service.RevokeAsync(id, ct)).ToGetResult())
             .RequireAuthorization(Policies.RetailerAdmin)
             .WithSummary("Revokes the agent: it can no longer connect. Revoking a revoked agent changes nothing.");
+
+        // Technicians install agents in the stores, so they enroll them too.
+        group.MapPost("/{id:guid}/enrollment-token", async Task<Results<Ok<EnrollmentTokenDto>, NotFound, Conflict<ProblemDetails>>> (
+                Guid id, HttpRequest request, AgentService service, CancellationToken ct) =>
+            (await service.CreateEnrollmentTokenAsync(id, $"{request.Scheme}://{request.Host}{request.PathBase}", ct)).ToTokenResult())
+            .WithSummary("Creates the agent's one-time enrollment token (valid 24 h by default), shown only in this answer; a new token replaces an unused earlier one.");
 
         return group;
     }

@@ -23,7 +23,7 @@ internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IH
 
     /// <summary>Values that are secrets, or keys to them: recorded as changed, never with their value.</summary>
     internal static readonly FrozenSet<string> SecretProperties = FrozenSet.Create(
-        StringComparer.Ordinal, "EncryptedSecrets", "PasswordHash", "SecurityStamp", "ConcurrencyStamp", "ApiKeyHash");
+        StringComparer.Ordinal, "EncryptedSecrets", "PasswordHash", "SecurityStamp", "ConcurrencyStamp", "ApiKeyHash", "EnrollmentTokenHash");
 
     /// <summary>Bookkeeping that changes with every save or is derived from another property.</summary>
     private static readonly FrozenSet<string> NoiseProperties = FrozenSet.Create(
@@ -44,7 +44,7 @@ internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IH
         [typeof(Agent)] = new("Agent", AuditEventType.AgentCreated, AuditEventType.AgentUpdated, AuditEventType.AgentDeleted)
         {
             // Heartbeats and the offline monitor keep these current many times an hour; they are telemetry, not edits.
-            Runtime = ["Status", "LastHeartbeatAt", "AgentVersion", "OperatingSystem", "HostName"],
+            Runtime = ["Status", "LastHeartbeatAt", "AgentVersion", "OperatingSystem", "HostName", "OfflineSince", "Plugins"],
             Marks = [new(AuditEventType.AgentRevoked, "RevokedAt", WhenSet: true, ["RevokedAt", "RevokedBy", "Status"])],
         },
         [typeof(Source)] = new("Source", AuditEventType.SourceCreated, AuditEventType.SourceUpdated, AuditEventType.SourceDeleted)

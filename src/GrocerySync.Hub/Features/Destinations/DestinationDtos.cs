@@ -14,6 +14,7 @@ public sealed record DestinationDto(
     Guid RetailerId,
     string Name,
     string PluginId,
+    string? PluginVersion,
     JsonObject Settings,
     IReadOnlyDictionary<string, string> Secrets,
     ConnectionStatus ConnectionStatus,
@@ -32,6 +33,10 @@ public abstract record DestinationFields
     /// <summary>The destination plugin, e.g. <c>grocerysync.destination.sftp</c>.</summary>
     [Required, StringLength(Lengths.PluginId, MinimumLength = 1)]
     public string PluginId { get; init; } = string.Empty;
+
+    /// <summary>The exact plugin version (from the catalog) the runs use; empty runs the catalog's newest version of the plugin.</summary>
+    [StringLength(Lengths.Version)]
+    public string? PluginVersion { get; init; }
 
     /// <summary>Non-secret plugin settings.</summary>
     public JsonObject? Settings { get; init; }

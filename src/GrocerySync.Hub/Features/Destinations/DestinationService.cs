@@ -23,7 +23,7 @@ internal sealed class DestinationService(HubDbContext db, RetailerScope scope, S
         .Add("updatedAt", d => d.UpdatedAt);
 
     private static readonly Projection<Destination, DestinationDto> ToDto = new(d => new DestinationDto(
-        d.Id, d.RetailerId, d.Name, d.PluginId, JsonSettings.Parse(d.Settings), ConnectionSecrets.Masked(d.SecretNames),
+        d.Id, d.RetailerId, d.Name, d.PluginId, d.PluginVersion, JsonSettings.Parse(d.Settings), ConnectionSecrets.Masked(d.SecretNames),
         d.ConnectionStatus, d.LastTestedAt, d.LastTestMessage, d.CreatedAt, d.UpdatedAt, d.Version));
 
     public Task<Outcome<PagedResult<DestinationDto>>> ListAsync(ListQuery list, DestinationListQuery filter, CancellationToken ct)
@@ -157,10 +157,19 @@ internal sealed class DestinationService(HubDbContext db, RetailerScope scope, S
             errors["secrets"] = [secretsError];
         }
 
+        var pluginVersion = string.IsNullOrWhiteSpace(request.PluginVersion) ? null : request.PluginVersion.Trim();
+        var pluginId = request.PluginId.Trim();
+        if (pluginVersion is not null && !await db.PluginVersions.AnyAsync(v => v.PluginId == pluginId && v.Version == pluginVersion, ct))
+        {
+            errors["pluginVersion"] = [$"The plugin catalog has no version '{pluginVersion}' of plugin '{pluginId}'."];
+        }
+
         if (errors.Count > 0)
         {
             return Outcome.Invalid(errors);
         }
+
+        destination.PluginVersion = pluginVersion;
 
         destination.Name = name;
         destination.PluginId = request.PluginId.Trim();

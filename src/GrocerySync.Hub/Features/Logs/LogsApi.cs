@@ -10,6 +10,8 @@ internal static class LogsApi
     public static IServiceCollection AddLogs(this IServiceCollection services)
     {
         services.AddScoped<LogService>();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RetentionSweeper>().AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         return services;
     }
 

@@ -10,6 +10,10 @@ internal static class PluginsApi
     public static IServiceCollection AddPlugins(this IServiceCollection services)
     {
         services.AddScoped<PluginService>();
+        services.AddOptions<PluginPackageOptions>().BindConfiguration(PluginPackageOptions.Section);
+        services.AddSingleton<PackageHashes>();
+        services.AddScoped<PluginPackages>();
+        services.AddHostedService<PluginCatalogPublisher>();
         return services;
     }
 

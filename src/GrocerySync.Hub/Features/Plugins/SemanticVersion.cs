@@ -63,6 +63,9 @@ internal static class SemanticVersion
         return left.Length.CompareTo(right.Length);
     }
 
+    /// <summary>Whether the text is a semantic version (major.minor.patch with optional pre-release and build).</summary>
+    public static bool IsValid(string? text) => Parse(text) is not null;
+
     private static (ulong[] Core, string[] PreRelease)? Parse(string? text)
     {
         if (string.IsNullOrEmpty(text))

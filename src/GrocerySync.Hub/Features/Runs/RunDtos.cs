@@ -21,7 +21,8 @@ public sealed record RunDto(
     long RecordsWritten,
     long RecordsRejected,
     long BytesWritten,
-    string? Error)
+    string? Error,
+    DateTimeOffset? CancelRequestedAt)
 {
     /// <summary>Seconds from start to finish; null until the run has both started and finished.</summary>
     public double? DurationSeconds => StartedAt is { } started && FinishedAt is { } finished ? (finished - started).TotalSeconds : null;

@@ -185,7 +185,7 @@ internal sealed class RunQueue(
 
     private void Detach(JobRun run, AuditEvent? audit)
     {
-        foreach (var entity in run.StatusChanges.Cast<object>().Append(run).Append(audit))
+        foreach (var entity in run.StatusChanges.Cast<object?>().Append(run).Append(audit).ToList())
         {
             if (entity is not null)
             {

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrocerySync.Hub.Features.Runs;
 
-/// <summary>Run history: read-only here; the dispatcher and the agents write runs.</summary>
+/// <summary>Run history (reads); RunLifecycle writes state changes, RunCancellation cancels.</summary>
 internal sealed class RunService(HubDbContext db)
 {
     private static readonly Ordering<JobRun> ListOrdering = Ordering<JobRun>.By("-queuedAt", r => r.Id)
@@ -17,7 +17,7 @@ internal sealed class RunService(HubDbContext db)
 
     private static readonly Expression<Func<JobRun, RunDto>> ToDto = r => new RunDto(
         r.Id, r.RetailerId, r.JobId, r.Job!.Name, r.AgentId, r.Trigger, r.Status, r.QueuedAt, r.StartedAt, r.FinishedAt,
-        r.RecordsRead, r.RecordsChanged, r.RecordsWritten, r.RecordsRejected, r.BytesWritten, r.Error);
+        r.RecordsRead, r.RecordsChanged, r.RecordsWritten, r.RecordsRejected, r.BytesWritten, r.Error, r.CancelRequestedAt);
 
     public Task<Outcome<PagedResult<RunDto>>> ListAsync(ListQuery list, RunListQuery filter, CancellationToken ct)
     {

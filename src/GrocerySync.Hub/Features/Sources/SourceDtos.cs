@@ -13,6 +13,7 @@ public sealed record SourceDto(
     Guid RetailerId,
     string Name,
     string PluginId,
+    string? PluginVersion,
     JsonObject Settings,
     IReadOnlyDictionary<string, string> Secrets,
     Guid AgentId,
@@ -29,6 +30,10 @@ public abstract record SourceFields
     /// <summary>The source plugin, e.g. <c>grocerysync.source.delimited-file</c>.</summary>
     [Required, StringLength(Lengths.PluginId, MinimumLength = 1)]
     public string PluginId { get; init; } = string.Empty;
+
+    /// <summary>The exact plugin version (from the catalog) the runs use; empty runs the catalog's newest version of the plugin.</summary>
+    [StringLength(Lengths.Version)]
+    public string? PluginVersion { get; init; }
 
     /// <summary>Non-secret plugin settings.</summary>
     public JsonObject? Settings { get; init; }

@@ -19,7 +19,7 @@ internal sealed class SourceService(HubDbContext db, RetailerScope scope, Secret
         .Add("updatedAt", s => s.UpdatedAt);
 
     private static readonly Projection<Source, SourceDto> ToDto = new(s => new SourceDto(
-        s.Id, s.RetailerId, s.Name, s.PluginId, JsonSettings.Parse(s.Settings), ConnectionSecrets.Masked(s.SecretNames),
+        s.Id, s.RetailerId, s.Name, s.PluginId, s.PluginVersion, JsonSettings.Parse(s.Settings), ConnectionSecrets.Masked(s.SecretNames),
         s.AgentId, s.CreatedAt, s.UpdatedAt, s.Version));
 
     public Task<Outcome<PagedResult<SourceDto>>> ListAsync(ListQuery list, SourceListQuery filter, CancellationToken ct)
@@ -154,10 +154,19 @@ internal sealed class SourceService(HubDbContext db, RetailerScope scope, Secret
             errors["secrets"] = [secretsError];
         }
 
+        var pluginVersion = string.IsNullOrWhiteSpace(request.PluginVersion) ? null : request.PluginVersion.Trim();
+        var pluginId = request.PluginId.Trim();
+        if (pluginVersion is not null && !await db.PluginVersions.AnyAsync(v => v.PluginId == pluginId && v.Version == pluginVersion, ct))
+        {
+            errors["pluginVersion"] = [$"The plugin catalog has no version '{pluginVersion}' of plugin '{pluginId}'."];
+        }
+
         if (errors.Count > 0)
         {
             return Outcome.Invalid(errors);
         }
+
+        source.PluginVersion = pluginVersion;
 
         source.Name = name;
         source.PluginId = request.PluginId.Trim();

@@ -43,6 +43,16 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTimeOffset?>("EnrolledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("EnrollmentTokenExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EnrollmentTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<int>("HeartbeatIntervalSeconds")
                         .HasColumnType("integer");
 
@@ -58,9 +68,16 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<DateTimeOffset?>("OfflineSince")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("OperatingSystem")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Plugins")
+                        .HasMaxLength(65536)
+                        .HasColumnType("character varying(65536)");
 
                     b.Property<Guid>("RetailerId")
                         .HasColumnType("uuid");
@@ -86,6 +103,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.HasIndex("ApiKeyPrefix")
                         .IsUnique();
 
+                    b.HasIndex("EnrollmentTokenHash")
+                        .IsUnique();
+
                     b.HasIndex("LastHeartbeatAt");
 
                     b.HasIndex("RetailerId", "CreatedAt");
@@ -94,6 +114,8 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.HasIndex("RetailerId", "Status");
+
+                    b.HasIndex("Status", "LastHeartbeatAt");
 
                     b.ToTable("Agents");
                 });
@@ -190,6 +212,10 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
+
+                    b.Property<string>("PluginVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<Guid>("RetailerId")
                         .HasColumnType("uuid");
@@ -332,6 +358,10 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
 
+                    b.Property<string>("AdapterPluginVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("AdapterSettings")
                         .IsRequired()
                         .HasColumnType("text");
@@ -448,6 +478,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.Property<long>("BytesWritten")
                         .HasColumnType("bigint");
 
+                    b.Property<DateTimeOffset?>("CancelRequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
@@ -457,6 +490,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
 
                     b.Property<Guid>("JobId")
                         .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset>("QueuedAt")
                         .HasColumnType("timestamp with time zone");
@@ -500,6 +536,8 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.HasIndex("RetailerId", "Status");
 
                     b.HasIndex("RetailerId", "Trigger");
+
+                    b.HasIndex("Status", "LeaseExpiresAt");
 
                     b.HasIndex(new[] { "JobId" }, "IX_JobRuns_JobId_Active")
                         .IsUnique()
@@ -648,6 +686,30 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.ToTable("NotificationRules");
                 });
 
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.OutboxCursor", b =>
+                {
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OutboxId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("HighestSequence")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("RetailerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("AgentId", "OutboxId");
+
+                    b.HasIndex("RetailerId");
+
+                    b.ToTable("OutboxCursors");
+                });
+
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.PluginPackage", b =>
                 {
                     b.Property<string>("Id")
@@ -766,10 +828,19 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("LogRetentionDays")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("LogRetentionMaxLines")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<int>("RunRetentionDays")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Slug")
                         .IsRequired()
@@ -829,6 +900,10 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
+
+                    b.Property<string>("PluginVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<Guid>("RetailerId")
                         .HasColumnType("uuid");
@@ -1050,6 +1125,15 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("RetailerId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.OutboxCursor", b =>
+                {
+                    b.HasOne("GrocerySync.Hub.Data.Entities.Agent", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -38,6 +38,16 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("EnrolledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("EnrollmentTokenExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EnrollmentTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("HeartbeatIntervalSeconds")
                         .HasColumnType("INTEGER");
 
@@ -53,8 +63,15 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("OfflineSince")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("OperatingSystem")
                         .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Plugins")
+                        .HasMaxLength(65536)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("RetailerId")
@@ -81,6 +98,9 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.HasIndex("ApiKeyPrefix")
                         .IsUnique();
 
+                    b.HasIndex("EnrollmentTokenHash")
+                        .IsUnique();
+
                     b.HasIndex("LastHeartbeatAt");
 
                     b.HasIndex("RetailerId", "CreatedAt");
@@ -89,6 +109,8 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.HasIndex("RetailerId", "Status");
+
+                    b.HasIndex("Status", "LastHeartbeatAt");
 
                     b.ToTable("Agents");
                 });
@@ -182,6 +204,10 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.Property<string>("PluginId")
                         .IsRequired()
                         .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PluginVersion")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("RetailerId")
@@ -325,6 +351,10 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AdapterPluginVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("AdapterSettings")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -441,6 +471,9 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.Property<long>("BytesWritten")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CancelRequestedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
@@ -450,6 +483,9 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
 
                     b.Property<Guid>("JobId")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("LeaseExpiresAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("QueuedAt")
                         .HasColumnType("INTEGER");
@@ -493,6 +529,8 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.HasIndex("RetailerId", "Status");
 
                     b.HasIndex("RetailerId", "Trigger");
+
+                    b.HasIndex("Status", "LeaseExpiresAt");
 
                     b.HasIndex(new[] { "JobId" }, "IX_JobRuns_JobId_Active")
                         .IsUnique()
@@ -637,6 +675,30 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.ToTable("NotificationRules");
                 });
 
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.OutboxCursor", b =>
+                {
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OutboxId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("HighestSequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RetailerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AgentId", "OutboxId");
+
+                    b.HasIndex("RetailerId");
+
+                    b.ToTable("OutboxCursors");
+                });
+
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.PluginPackage", b =>
                 {
                     b.Property<string>("Id")
@@ -755,10 +817,19 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("LogRetentionDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LogRetentionMaxLines")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("RunRetentionDays")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Slug")
                         .IsRequired()
@@ -817,6 +888,10 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.Property<string>("PluginId")
                         .IsRequired()
                         .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PluginVersion")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("RetailerId")
@@ -1035,6 +1110,15 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("RetailerId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.OutboxCursor", b =>
+                {
+                    b.HasOne("GrocerySync.Hub.Data.Entities.Agent", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

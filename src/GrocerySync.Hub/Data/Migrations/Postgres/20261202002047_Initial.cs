@@ -92,6 +92,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     Slug = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     Status = table.Column<int>(type: "integer", nullable: false),
+                    LogRetentionDays = table.Column<int>(type: "integer", nullable: false),
+                    LogRetentionMaxLines = table.Column<long>(type: "bigint", nullable: false),
+                    RunRetentionDays = table.Column<int>(type: "integer", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     Version = table.Column<long>(type: "bigint", nullable: false)
@@ -139,6 +142,11 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     LastHeartbeatAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     ApiKeyPrefix = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
                     ApiKeyHash = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    OfflineSince = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Plugins = table.Column<string>(type: "character varying(65536)", maxLength: 65536, nullable: true),
+                    EnrollmentTokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    EnrollmentTokenExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    EnrolledAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     RevokedBy = table.Column<Guid>(type: "uuid", nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
@@ -202,6 +210,7 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
                     Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     PluginId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    PluginVersion = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     Settings = table.Column<string>(type: "text", nullable: false),
                     EncryptedSecrets = table.Column<string>(type: "text", nullable: true),
                     SecretNames = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
@@ -224,6 +233,27 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "OutboxCursors",
+                columns: table => new
+                {
+                    AgentId = table.Column<Guid>(type: "uuid", nullable: false),
+                    OutboxId = table.Column<Guid>(type: "uuid", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    HighestSequence = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutboxCursors", x => new { x.AgentId, x.OutboxId });
+                    table.ForeignKey(
+                        name: "FK_OutboxCursors_Agents_AgentId",
+                        column: x => x.AgentId,
+                        principalTable: "Agents",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Sources",
                 columns: table => new
                 {
@@ -231,6 +261,7 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
                     Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     PluginId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    PluginVersion = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     Settings = table.Column<string>(type: "text", nullable: false),
                     EncryptedSecrets = table.Column<string>(type: "text", nullable: true),
                     SecretNames = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
@@ -352,6 +383,7 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     SourceId = table.Column<Guid>(type: "uuid", nullable: false),
                     DestinationId = table.Column<Guid>(type: "uuid", nullable: false),
                     AdapterPluginId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    AdapterPluginVersion = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     AdapterSettings = table.Column<string>(type: "text", nullable: false),
                     CronExpression = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
                     TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
@@ -418,7 +450,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     RecordsWritten = table.Column<long>(type: "bigint", nullable: false),
                     RecordsRejected = table.Column<long>(type: "bigint", nullable: false),
                     BytesWritten = table.Column<long>(type: "bigint", nullable: false),
-                    Error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                    Error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    LeaseExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CancelRequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -507,6 +541,12 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Agents_EnrollmentTokenHash",
+                table: "Agents",
+                column: "EnrollmentTokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Agents_LastHeartbeatAt",
                 table: "Agents",
                 column: "LastHeartbeatAt");
@@ -526,6 +566,11 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                 name: "IX_Agents_RetailerId_Status",
                 table: "Agents",
                 columns: new[] { "RetailerId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Agents_Status_LastHeartbeatAt",
+                table: "Agents",
+                columns: new[] { "Status", "LastHeartbeatAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_AspNetUserClaims_UserId",
@@ -657,6 +702,11 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                 columns: new[] { "RetailerId", "Trigger" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_JobRuns_Status_LeaseExpiresAt",
+                table: "JobRuns",
+                columns: new[] { "Status", "LeaseExpiresAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_JobRunStatusChanges_JobRunId_At",
                 table: "JobRunStatusChanges",
                 columns: new[] { "JobRunId", "At" });
@@ -752,6 +802,11 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                 table: "NotificationRules",
                 columns: new[] { "RetailerId", "Name" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxCursors_RetailerId",
+                table: "OutboxCursors",
+                column: "RetailerId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_PluginPackages_DisplayName",
@@ -854,6 +909,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "NotificationRules");
+
+            migrationBuilder.DropTable(
+                name: "OutboxCursors");
 
             migrationBuilder.DropTable(
                 name: "PluginVersions");

@@ -91,6 +91,9 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     Slug = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    LogRetentionDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    LogRetentionMaxLines = table.Column<long>(type: "INTEGER", nullable: false),
+                    RunRetentionDays = table.Column<int>(type: "INTEGER", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Version = table.Column<long>(type: "INTEGER", nullable: false)
@@ -138,6 +141,11 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     LastHeartbeatAt = table.Column<long>(type: "INTEGER", nullable: true),
                     ApiKeyPrefix = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
                     ApiKeyHash = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    OfflineSince = table.Column<long>(type: "INTEGER", nullable: true),
+                    Plugins = table.Column<string>(type: "TEXT", maxLength: 65536, nullable: true),
+                    EnrollmentTokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    EnrollmentTokenExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    EnrolledAt = table.Column<long>(type: "INTEGER", nullable: true),
                     RevokedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     RevokedBy = table.Column<Guid>(type: "TEXT", nullable: true),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
@@ -201,6 +209,7 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
                     Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     PluginId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    PluginVersion = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     Settings = table.Column<string>(type: "TEXT", nullable: false),
                     EncryptedSecrets = table.Column<string>(type: "TEXT", nullable: true),
                     SecretNames = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
@@ -223,6 +232,27 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "OutboxCursors",
+                columns: table => new
+                {
+                    AgentId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OutboxId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    HighestSequence = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutboxCursors", x => new { x.AgentId, x.OutboxId });
+                    table.ForeignKey(
+                        name: "FK_OutboxCursors_Agents_AgentId",
+                        column: x => x.AgentId,
+                        principalTable: "Agents",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Sources",
                 columns: table => new
                 {
@@ -230,6 +260,7 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
                     Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     PluginId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    PluginVersion = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     Settings = table.Column<string>(type: "TEXT", nullable: false),
                     EncryptedSecrets = table.Column<string>(type: "TEXT", nullable: true),
                     SecretNames = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
@@ -351,6 +382,7 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     SourceId = table.Column<Guid>(type: "TEXT", nullable: false),
                     DestinationId = table.Column<Guid>(type: "TEXT", nullable: false),
                     AdapterPluginId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    AdapterPluginVersion = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     AdapterSettings = table.Column<string>(type: "TEXT", nullable: false),
                     CronExpression = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
                     TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
@@ -417,7 +449,9 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     RecordsWritten = table.Column<long>(type: "INTEGER", nullable: false),
                     RecordsRejected = table.Column<long>(type: "INTEGER", nullable: false),
                     BytesWritten = table.Column<long>(type: "INTEGER", nullable: false),
-                    Error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                    Error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    LeaseExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CancelRequestedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -506,6 +540,12 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Agents_EnrollmentTokenHash",
+                table: "Agents",
+                column: "EnrollmentTokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Agents_LastHeartbeatAt",
                 table: "Agents",
                 column: "LastHeartbeatAt");
@@ -525,6 +565,11 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "IX_Agents_RetailerId_Status",
                 table: "Agents",
                 columns: new[] { "RetailerId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Agents_Status_LastHeartbeatAt",
+                table: "Agents",
+                columns: new[] { "Status", "LastHeartbeatAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_AspNetUserClaims_UserId",
@@ -656,6 +701,11 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 columns: new[] { "RetailerId", "Trigger" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_JobRuns_Status_LeaseExpiresAt",
+                table: "JobRuns",
+                columns: new[] { "Status", "LeaseExpiresAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_JobRunStatusChanges_JobRunId_At",
                 table: "JobRunStatusChanges",
                 columns: new[] { "JobRunId", "At" });
@@ -751,6 +801,11 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 table: "NotificationRules",
                 columns: new[] { "RetailerId", "Name" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxCursors_RetailerId",
+                table: "OutboxCursors",
+                column: "RetailerId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_PluginPackages_DisplayName",
@@ -853,6 +908,9 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "NotificationRules");
+
+            migrationBuilder.DropTable(
+                name: "OutboxCursors");
 
             migrationBuilder.DropTable(
                 name: "PluginVersions");

@@ -1,0 +1,94 @@
+using System.Net.Http.Json;
+using GrocerySync.Contracts;
+using GrocerySync.Contracts.Agents;
+using GrocerySync.Hub.Data;
+using GrocerySync.Hub.Data.Entities;
+using GrocerySync.Hub.Features.Logs;
+using GrocerySync.Hub.Tests.Features.Dispatch;
+using GrocerySync.Hub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrocerySync.Hub.Tests.Features.Logs;
+
+public sealed class LogIngestTests(HubApps apps)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory, DatabaseData]
+    public async Task A_log_batch_is_stored_once_when_resent_and_dropped_lines_are_recorded(DatabaseProvider provider)
+    {
+        var app = await apps.GetAsync(provider);
+        var tenant = await app.CreateTenantAsync();
+        var agent = await AgentKit.EnrollAgentAsync(tenant);
+        var job = await AgentKit.AddJobAsync(tenant, agent, "pw");
+        var run = await AgentKit.QueueRunAsync(app, job);
+        var at = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.FromHours(1));
+        var lines = Enumerable.Range(1, 500)
+            .Select(i => new AgentLogLine(i, i % 2 == 0 ? run.Id : null, at.AddMilliseconds(i), i == 7 ? LogSeverity.Error : LogSeverity.Information, "GrocerySync.Sync", $"line {i}", i == 7 ? """{"row":7}""" : null))
+            .ToList();
+
+        Assert.Equal(300, (await agent.SendLogsAsync(lines[..300])).AcknowledgedSequence);
+        // Resent with the rest (the first answer was lost), and again, and twice at once: each line is stored once.
+        Assert.Equal(500, (await agent.SendLogsAsync(lines, dropped: 42)).AcknowledgedSequence);
+        Assert.Equal(500, (await agent.SendLogsAsync(lines, dropped: 42)).AcknowledgedSequence);
+        await Task.WhenAll(agent.SendLogsAsync(lines, dropped: 42), agent.SendLogsAsync(lines, dropped: 42));
+
+        var stored = await app.QueryDbAsync(db => db.LogEntries.AsNoTracking().Where(l => l.AgentId == agent.Id).OrderBy(l => l.Id).ToListAsync(Ct));
+        Assert.Equal(501, stored.Count);
+        var agentLines = stored.Where(l => l.Category == "GrocerySync.Sync").ToList();
+        Assert.Equal(Enumerable.Range(1, 500).Select(i => $"line {i}"), agentLines.Select(l => l.Message));
+        Assert.All(agentLines, l => Assert.Equal(tenant.RetailerId, l.RetailerId));
+        Assert.Equal(250, agentLines.Count(l => l.JobRunId == run.Id));
+        var seven = agentLines[6];
+        Assert.Equal((LogSeverity.Error, """{"row":7}""", at.AddMilliseconds(7).UtcTicks), (seven.Level, seven.Properties, seven.Timestamp.UtcTicks));
+        var dropped = Assert.Single(stored, l => l.Category == LogIngest.HubCategory);
+        Assert.Equal(LogSeverity.Warning, dropped.Level);
+        Assert.Contains("dropped 42 log lines", dropped.Message, StringComparison.Ordinal);
+
+        // The read API finds them by run, as users see them.
+        var page = await tenant.Technician.Client.GetFromJsonAsync<LogPage>($"/api/v1/logs?runId={run.Id}&limit=1000", Ct);
+        Assert.Equal(250, page!.Items.Count);
+    }
+
+    [Theory, DatabaseData]
+    public async Task The_retention_sweep_deletes_lines_past_the_retailers_age_and_count_limits_and_old_finished_runs(DatabaseProvider provider)
+    {
+        var app = await apps.GetAsync(provider);
+        var tenant = await app.CreateTenantAsync();
+        var bystander = await app.CreateTenantAsync();
+        var agent = await tenant.AddAgentAsync();
+        var now = DateTimeOffset.UtcNow;
+        await app.WithDbAsync(async db =>
+        {
+            await db.Retailers.Where(r => r.Id == tenant.RetailerId).ExecuteUpdateAsync(s => s.SetProperty(r => r.LogRetentionDays, 7).SetProperty(r => r.LogRetentionMaxLines, 50).SetProperty(r => r.RunRetentionDays, 30), Ct);
+            var rows = new List<LogRow>();
+            for (var i = 0; i < 30; i++)
+            {
+                rows.Add(new LogRow(tenant.RetailerId, agent.Id, null, now.AddDays(-8).AddMinutes(i), LogSeverity.Information, "c", $"old {i}", null));
+                rows.Add(new LogRow(bystander.RetailerId, null, null, now.AddDays(-8).AddMinutes(i), LogSeverity.Information, "c", $"bystander {i}", null));
+            }
+
+            for (var i = 0; i < 80; i++)
+            {
+                rows.Add(new LogRow(tenant.RetailerId, agent.Id, null, now.AddHours(-1).AddSeconds(i), LogSeverity.Information, "c", $"recent {i}", null));
+            }
+
+            await using var transaction = await db.Database.BeginTransactionAsync(Ct);
+            await LogIngest.WriteAsync(db, rows, Ct);
+            await transaction.CommitAsync(Ct);
+        });
+        var job = await tenant.AddJobAsync(agent);
+        var oldRun = await tenant.AddAsync(new JobRun { RetailerId = tenant.RetailerId, JobId = job.Id, AgentId = agent.Id, Status = RunStatus.Succeeded, QueuedAt = now.AddDays(-40), FinishedAt = now.AddDays(-40) });
+        var newRun = await tenant.AddAsync(new JobRun { RetailerId = tenant.RetailerId, JobId = job.Id, AgentId = agent.Id, Status = RunStatus.Succeeded, QueuedAt = now.AddDays(-2), FinishedAt = now.AddDays(-2) });
+
+        await app.Services.GetRequiredService<RetentionSweeper>().RunOnceAsync(Ct);
+
+        var left = await app.QueryDbAsync(db => db.LogEntries.AsNoTracking().Where(l => l.RetailerId == tenant.RetailerId).OrderBy(l => l.Id).Select(l => l.Message).ToListAsync(Ct));
+        Assert.Equal(Enumerable.Range(30, 50).Select(i => $"recent {i}"), left);
+        Assert.Equal(30, await app.QueryDbAsync(db => db.LogEntries.CountAsync(l => l.RetailerId == bystander.RetailerId, Ct)));
+        var runs = await app.QueryDbAsync(db => db.JobRuns.Where(r => r.JobId == job.Id).Select(r => r.Id).ToListAsync(Ct));
+        Assert.Equal([newRun.Id], runs);
+        Assert.DoesNotContain(oldRun.Id, runs);
+    }
+}
