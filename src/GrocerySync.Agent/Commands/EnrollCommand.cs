@@ -17,7 +17,7 @@ internal sealed class EnrollCommand(CommandOutput output, TimeProvider time)
     public const string TokenVariable = "GSAGENT_ENROLL_TOKEN";
     private const int ProofAttempts = 3;
 
-    private static readonly Option<Uri> HubOption = new("--hub") { Description = "The hub's address, e.g. https://hub.example.com/.", Required = true };
+    private static readonly Option<string> HubOption = new("--hub") { Description = "The hub's address, e.g. https://hub.example.com/.", Required = true };
     private static readonly Option<string?> TokenOption = new("--token") { Description = $"The one-time enrollment token from the hub (or ${TokenVariable})." };
     private static readonly Option<bool> ForceOption = new("--force") { Description = "Enroll again although this folder is enrolled (its undelivered outbox is discarded)." };
     private static readonly Option<int> TimeoutOption = new("--timeout") { Description = "Seconds to wait for the hub per call.", DefaultValueFactory = _ => 30 };
@@ -44,11 +44,11 @@ internal sealed class EnrollCommand(CommandOutput output, TimeProvider time)
         return command;
     }
 
-    public async Task<int> RunAsync(Uri hub, string? token, AgentFolder folder, bool force, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(string hubAddress, string? token, AgentFolder folder, bool force, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!hub.IsAbsoluteUri || (hub.Scheme != Uri.UriSchemeHttps && hub.Scheme != Uri.UriSchemeHttp))
+        if (!Uri.TryCreate(hubAddress, UriKind.Absolute, out var hub) || (hub.Scheme != Uri.UriSchemeHttps && hub.Scheme != Uri.UriSchemeHttp))
         {
-            throw new AgentFailure(ExitCodes.InvalidSpec, "bad-hub-url", $"--hub must be an absolute http:// or https:// address, not '{hub}'.");
+            throw new AgentFailure(ExitCodes.InvalidSpec, "bad-hub-url", $"--hub must be an absolute http:// or https:// address, not '{hubAddress}'.");
         }
 
         if (string.IsNullOrWhiteSpace(token))
