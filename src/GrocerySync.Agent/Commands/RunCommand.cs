@@ -50,20 +50,27 @@ internal sealed class RunCommand(TextWriter stderr)
 
             using (host)
             {
+                var outbox = host.Services.GetRequiredService<Outbox.AgentOutbox>();
+                var revocation = host.Services.GetRequiredService<RevocationMonitor>();
                 try
                 {
-                    await host.RunAsync(cancellationToken);
+                    await host.StartAsync(cancellationToken);
+                    await host.WaitForShutdownAsync(cancellationToken);
                 }
                 catch (OptionsValidationException ex)
                 {
                     throw new AgentFailure(ExitCodes.ConfigurationError, "bad-settings", "Invalid settings: " + string.Join(" ", ex.Failures));
                 }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Stopped before the host finished starting.
+                    await host.StopAsync(CancellationToken.None);
+                }
                 finally
                 {
-                    await host.Services.GetRequiredService<Outbox.AgentOutbox>().DisposeAsync();
+                    await outbox.DisposeAsync();
                 }
 
-                var revocation = host.Services.GetRequiredService<RevocationMonitor>();
                 if (revocation.IsRevoked)
                 {
                     throw new AgentFailure(ExitCodes.Revoked, "revoked",
