@@ -16,6 +16,7 @@ internal sealed class TestAgent : IAsyncDisposable
         "Agent:HttpRetryDelay=00:00:00.100",
         "Agent:ProgressInterval=00:00:00.300",
         "Logging:Console:LogLevel:Default=Warning",
+        "Logging:Console:LogLevel:Polly=Error",
     ];
 
     private CancellationTokenSource? _stop;
@@ -103,10 +104,12 @@ internal sealed class TestAgent : IAsyncDisposable
 /// <summary>Waiting for a condition without asserting how long it takes.</summary>
 internal static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, string what, int seconds = 60)
+    public static Task TrueAsync(Func<bool> condition, string what, int seconds = 60) => TrueAsync(() => Task.FromResult(condition()), what, seconds);
+
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, int seconds = 60)
     {
         var watch = Stopwatch.StartNew();
-        while (!condition())
+        while (!await condition())
         {
             if (watch.Elapsed > TimeSpan.FromSeconds(seconds))
             {
