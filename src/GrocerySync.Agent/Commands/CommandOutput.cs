@@ -75,5 +75,11 @@ internal sealed class CommandOutput(TextWriter stdout, TextWriter stderr, string
         {
             return Fail(new AgentFailure(ExitCodes.FolderOrSystemError, "io", ex.Message));
         }
+#pragma warning disable CA1031 // A bug still ends with one line and exit code 70, not a stack trace on the operator's screen.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Fail(new AgentFailure(ExitCodes.InternalError, "internal-error", $"Internal error ({ex.GetType().Name}): {ex.Message}"));
+        }
+#pragma warning restore CA1031
     }
 }

@@ -57,6 +57,20 @@ internal sealed class AgentOptions
 /// <summary>Cross-field rules, reported all at once with their full keys.</summary>
 internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
 {
+    /// <summary>Every problem: data annotations (with their full keys) and the cross-field rules.</summary>
+    public static IReadOnlyList<string> All(AgentOptions options)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        var all = results.Select(r => $"{AgentOptions.Section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}").ToList();
+        if (new AgentOptionsValidator().Validate(null, options) is { Failed: true } cross)
+        {
+            all.AddRange(cross.Failures);
+        }
+
+        return all;
+    }
+
     public ValidateOptionsResult Validate(string? name, AgentOptions options)
     {
         var errors = new List<string>();

@@ -7,7 +7,6 @@ using GrocerySync.Contracts;
 using GrocerySync.Contracts.Agents;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace GrocerySync.Agent.Logging;
 
@@ -45,13 +44,15 @@ internal sealed class OutboxLoggerProvider : ILoggerProvider
     private static readonly string[] QuietCategories = ["System.Net.Http.HttpClient", "Polly", "Microsoft.Extensions.Http"];
 
     private readonly TimeProvider _time;
-    private readonly IOptionsMonitor<AgentOptions> _options;
     private long _overflow;
 
-    public OutboxLoggerProvider(TimeProvider time, IOptionsMonitor<AgentOptions> options, int capacity = 50_000)
+    /// <param name="time">Clock of the lines' timestamps.</param>
+    /// <param name="minimumLevel">Lowest level sent (<see cref="AgentOptions.OutboxLogLevel"/>, read once at start).</param>
+    /// <param name="capacity">Lines queued in memory before the oldest are dropped.</param>
+    public OutboxLoggerProvider(TimeProvider time, LogLevel minimumLevel, int capacity = 50_000)
     {
         _time = time;
-        _options = options;
+        MinimumLevel = minimumLevel;
         Lines = Channel.CreateBounded<AgentLogLine>(
             new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => Interlocked.Increment(ref _overflow));
@@ -140,7 +141,7 @@ internal sealed class OutboxLoggerProvider : ILoggerProvider
         }
     }
 
-    private LogLevel MinimumLevel => _options.CurrentValue.OutboxLogLevel;
+    private LogLevel MinimumLevel { get; }
 }
 
 /// <summary>Moves queued log lines into the outbox in batches. Registered first, so it stops last and keeps the shutdown lines.</summary>

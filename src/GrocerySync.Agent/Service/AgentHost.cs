@@ -45,7 +45,22 @@ internal static class AgentHost
             Optional = true,
             FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(folder.Root),
         });
-        var agentOptions = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
+        AgentOptions agentOptions;
+        try
+        {
+            agentOptions = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new AgentFailure(ExitCodes.ConfigurationError, "bad-settings", $"Invalid settings: {ex.Message} {ex.InnerException?.Message}");
+        }
+
+        // Checked here too (the host checks again on start): a bad value must end with a message, not a failed host.
+        var problems = AgentOptionsValidator.All(agentOptions);
+        if (problems.Count > 0)
+        {
+            throw new AgentFailure(ExitCodes.ConfigurationError, "bad-settings", "Invalid settings: " + string.Join(" ", problems));
+        }
         var outbox = await AgentOutbox.OpenAsync(folder.OutboxFile, agentOptions.OutboxMaxBytes, cancellationToken);
 
         builder.Services.AddSystemd();
@@ -70,7 +85,7 @@ internal static class AgentHost
         services.AddSingleton<Connectivity>();
         services.AddSingleton<PluginCache>();
         services.AddSingleton<RunExecutor>();
-        services.AddSingleton<OutboxLoggerProvider>();
+        services.AddSingleton(sp => new OutboxLoggerProvider(sp.GetRequiredService<TimeProvider>(), agentOptions.OutboxLogLevel));
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<OutboxLoggerProvider>());
 
         // Every call through this client may be repeated safely (see HubClient); enrollment has its own client.
