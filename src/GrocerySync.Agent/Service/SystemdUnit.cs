@@ -39,7 +39,7 @@ internal static class SystemdUnit
             User={spec.User}
             Group={spec.User}
             ExecStart={exec}
-            WorkingDirectory={Quote(spec.ConfigDir)}
+            WorkingDirectory={spec.ConfigDir}
             Environment=DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
             Restart=on-failure
             RestartSec=10
