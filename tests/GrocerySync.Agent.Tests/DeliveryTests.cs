@@ -109,6 +109,7 @@ public sealed class DeliveryTests
         agent.Start();
         hub.Dispatch(spec);
         await Eventually.TrueAsync(() => hub.EventsOf(spec.RunId).Any(e => e.Kind == RunEventKind.Started), "the run started");
+        await Eventually.TrueAsync(() => Directory.Exists(Path.Combine(agent.Folder.PluginsFolder, TestPlugins.DestinationId, TestPlugins.Version)), "the run's plugins downloaded");
 
         hub.Failing = true;
         File.WriteAllText(Path.Combine(agent.Root, "gate"), "open");
