@@ -26,6 +26,7 @@ public sealed class DeliveryTests
         }
 
         await Eventually.TrueAsync(() => hub.Events().Count(e => e.Kind == RunEventKind.Started) == 3, "three runs started");
+        await Eventually.TrueAsync(() => Directory.Exists(Path.Combine(agent.Folder.PluginsFolder, TestPlugins.DestinationId, TestPlugins.Version)), "the runs' plugins downloaded");
 
         // The hub goes away (connections refused); the runs finish meanwhile and everything waits in the outbox.
         await hub.StopAsync();

@@ -169,11 +169,13 @@ public sealed class RunTests
             specs.Add(await TestPlugins.RunAsync(Path.Combine(agent.Root, "out" + i), gate: gate));
         }
 
-        agent.Start("Agent:MaxConcurrentRuns=2");
+        // All five in one poll answer (this hub ignores maxRuns): the agent must queue what it cannot start.
         foreach (var s in specs)
         {
             hub.Dispatch(s);
         }
+
+        agent.Start("Agent:MaxConcurrentRuns=2");
 
         await Eventually.TrueAsync(() => hub.Events().Count(e => e.Kind == RunEventKind.Started) == 2, "two runs started");
         await Eventually.TrueAsync(() => hub.Heartbeats.Any(h => h.RunningRunIds.Count == 5), "a heartbeat naming all five runs it holds");
@@ -194,6 +196,7 @@ public sealed class RunTests
         Assert.Equal(2, peak);
         Assert.All(specs, s => Assert.Equal(RunStatus.Succeeded, hub.FinishedOf(s.RunId)!.FinalStatus));
         Assert.Contains(2, hub.MaxRunsAsked);
+        Assert.DoesNotContain(hub.MaxRunsAsked, m => m > 2);
     }
 
     [Fact]

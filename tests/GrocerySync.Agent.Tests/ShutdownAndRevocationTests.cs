@@ -44,25 +44,27 @@ public sealed class ShutdownAndRevocationTests
         await using var hub = await HubDouble.StartAsync();
         await TestPlugins.PublishAsync(hub);
         await using var agent = await TestAgent.EnrollAsync(hub);
-        var running = await TestPlugins.RunAsync(Path.Combine(agent.Root, "out"), gate: Path.Combine(agent.Root, "never"));
-        var waiting = await TestPlugins.RunAsync(Path.Combine(agent.Root, "out2"), gate: Path.Combine(agent.Root, "never"));
+        var first = await TestPlugins.RunAsync(Path.Combine(agent.Root, "out"), gate: Path.Combine(agent.Root, "never"));
+        var second = await TestPlugins.RunAsync(Path.Combine(agent.Root, "out2"), gate: Path.Combine(agent.Root, "never"));
+        hub.Dispatch(first);
+        hub.Dispatch(second); // both in one poll answer: one takes the only slot, the other waits for it
         agent.Start("Agent:ShutdownGracePeriod=00:00:01", "Agent:MaxConcurrentRuns=1");
-        hub.Dispatch(running);
-        hub.Dispatch(waiting);
-        await Eventually.TrueAsync(() => hub.EventsOf(running.RunId).Any(e => e.Kind == RunEventKind.Started), "the first run started");
+        await Eventually.TrueAsync(() => hub.Events().Any(e => e.Kind == RunEventKind.Started), "a run started");
+        var running = hub.Events().First(e => e.Kind == RunEventKind.Started).RunId;
+        var waiting = running == first.RunId ? second.RunId : first.RunId;
 
         Assert.Equal(0, await agent.StopAsync());
 
         // Both ended cleanly and the last flush delivered it: the started one, and the one that waited for a slot.
         foreach (var run in new[] { running, waiting })
         {
-            var finished = hub.FinishedOf(run.RunId);
+            var finished = hub.FinishedOf(run);
             Assert.NotNull(finished);
             Assert.Equal(RunStatus.Failed, finished.FinalStatus);
             Assert.Contains("agent was stopped", finished.Message, StringComparison.Ordinal);
         }
 
-        Assert.DoesNotContain(hub.EventsOf(waiting.RunId), e => e.Kind == RunEventKind.Started);
+        Assert.DoesNotContain(hub.EventsOf(waiting), e => e.Kind == RunEventKind.Started);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace GrocerySync.Agent.Service;
 
 /// <summary>
-/// Long-polls the hub for work while a run slot is free and executes up to <see cref="AgentOptions.MaxConcurrentRuns"/>
+/// Long-polls the hub for work while the agent holds fewer runs than it may execute, and executes up to <see cref="AgentOptions.MaxConcurrentRuns"/>
 /// runs at once (more dispatched runs wait here for a slot). On stop: no new polls; running runs get
 /// <see cref="AgentOptions.ShutdownGracePeriod"/> to finish, then are cancelled and end Failed ("the agent was
 /// stopped") in the outbox; runs still waiting for a slot end the same way without starting.
@@ -28,63 +28,60 @@ internal sealed class WorkService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        var max = options.Value.MaxConcurrentRuns;
+        using var changed = new SemaphoreSlim(0);
+        void OnChanged() => changed.Release();
+        runs.Changed += OnChanged;
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await _slots.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            var holding = true;
-            try
-            {
-                var free = _slots.CurrentCount + 1;
-                var work = await hub.PollWorkAsync(options.Value.WorkPollWait, free, stoppingToken);
-                connectivity.Succeeded();
-                failures = 0;
-                foreach (var spec in work)
+                // Poll only while this agent holds fewer runs than it may execute; runs take their slot themselves.
+                if (runs.Count >= max)
                 {
-                    if (!runs.TryAdd(spec, out var handle))
+                    await changed.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                    continue;
+                }
+
+                try
+                {
+                    var work = await hub.PollWorkAsync(options.Value.WorkPollWait, max - runs.Count, stoppingToken);
+                    connectivity.Succeeded();
+                    failures = 0;
+                    foreach (var spec in work)
                     {
-                        logger.RunDuplicateIgnored(spec.RunId);
-                        continue;
-                    }
+                        if (!runs.TryAdd(spec, out var handle))
+                        {
+                            logger.RunDuplicateIgnored(spec.RunId);
+                            continue;
+                        }
 
-                    logger.RunReceived(spec.RunId, spec.JobName);
-                    var hasSlot = holding;
-                    holding = false;
-                    handle.Completion = Task.Run(() => RunAsync(handle, hasSlot), CancellationToken.None);
+                        logger.RunReceived(spec.RunId, spec.JobName);
+                        handle.Completion = Task.Run(() => RunAsync(handle), CancellationToken.None);
+                    }
                 }
-            }
-            catch (HubUnavailableException ex)
-            {
-                connectivity.Failed(ex);
-                await DelayAsync(connectivity.BackOff(++failures), stoppingToken);
-            }
-            catch (HubRejectedException ex)
-            {
-                logger.HubRejected("work poll", ex.Message);
-                await DelayAsync(connectivity.BackOff(++failures), stoppingToken);
-            }
-            catch (AgentRevokedException)
-            {
-                return;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            finally
-            {
-                if (holding)
+                catch (HubUnavailableException ex)
                 {
-                    _slots.Release();
+                    connectivity.Failed(ex);
+                    await DelayAsync(connectivity.BackOff(++failures), stoppingToken);
+                }
+                catch (HubRejectedException ex)
+                {
+                    logger.HubRejected("work poll", ex.Message);
+                    await DelayAsync(connectivity.BackOff(++failures), stoppingToken);
+                }
+                catch (AgentRevokedException)
+                {
+                    return;
                 }
             }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            runs.Changed -= OnChanged;
         }
     }
 
@@ -126,21 +123,18 @@ internal sealed class WorkService(
         base.Dispose();
     }
 
-    private async Task RunAsync(RunHandle handle, bool hasSlot)
+    private async Task RunAsync(RunHandle handle)
     {
         try
         {
-            if (!hasSlot)
+            try
             {
-                try
-                {
-                    await _slots.WaitAsync(handle.Stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    await executor.FinishUnstartedAsync(handle);
-                    return;
-                }
+                await _slots.WaitAsync(handle.Stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                await executor.FinishUnstartedAsync(handle);
+                return;
             }
 
             try
