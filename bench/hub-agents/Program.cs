@@ -154,7 +154,7 @@ async Task DispatchAsync(HttpClient http, (Guid Agent, string Key)[] keys, Seede
             HttpResponseMessage response;
             try
             {
-                response = await client.GetAsync($"/{AgentRoutes.Work}?wait=20", stop.Token);
+                response = await client.GetAsync($"/{AgentRoutes.Work}?{AgentRoutes.WaitSecondsQuery}=20", stop.Token);
             }
             catch (OperationCanceledException)
             {

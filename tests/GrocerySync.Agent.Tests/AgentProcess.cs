@@ -60,6 +60,12 @@ internal sealed class AgentProcess : IDisposable
         return body + (char)('0' + ((10 - (sum % 10)) % 10));
     }
 
+    /// <summary>Environment variables for the child process (settings such as <c>Agent__MaxConcurrentRuns</c>).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
+    /// <summary>The agent from its own build output (see the test project's CopyAgentForChildProcesses).</summary>
+    public static string AgentDll => Path.Combine(AppContext.BaseDirectory, "agent", "gsagent.dll");
+
     public Process Start(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
@@ -69,7 +75,12 @@ internal sealed class AgentProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Root,
         };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gsagent.dll"));
+        psi.ArgumentList.Add(AgentDll);
+        foreach (var (name, value) in Environment)
+        {
+            psi.Environment[name] = value;
+        }
+
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

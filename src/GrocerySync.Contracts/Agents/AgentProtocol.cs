@@ -32,6 +32,12 @@ public static class AgentRoutes
 
     /// <summary>Longest long-poll wait an agent may ask for, in seconds.</summary>
     public const int MaxWaitSeconds = 60;
+
+    /// <summary>Query parameter of <see cref="Work"/> (GET): how long the hub may hold the poll, in seconds (≤ <see cref="MaxWaitSeconds"/>).</summary>
+    public const string WaitSecondsQuery = "waitSeconds";
+
+    /// <summary>Optional query parameter of <see cref="Work"/>: the most runs the agent can start now (its free slots); a hub may ignore it.</summary>
+    public const string MaxRunsQuery = "maxRuns";
 }
 
 /// <summary>What the agent says about itself on enrollment and with every heartbeat.</summary>

@@ -6,6 +6,7 @@ using GrocerySync.Hub.Features.Plugins;
 using GrocerySync.Hub.Features.Runs;
 using GrocerySync.Hub.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -136,18 +137,24 @@ internal static class AgentProtocolApi
             .WithSummary("Reports that the agent is alive, what it runs and has; renews the leases of its running runs. Answers the interval, runs to cancel and whether an upgrade is suggested.");
 
         group.MapGet("/work", async Task<Results<Ok<WorkResponse>, NoContent, ValidationProblem>> (
-                HttpContext http, AgentProtocolService service, CancellationToken ct, int? wait) =>
+                HttpContext http, AgentProtocolService service, CancellationToken ct,
+                [FromQuery(Name = AgentRoutes.WaitSecondsQuery)] int? waitSeconds, [FromQuery(Name = AgentRoutes.MaxRunsQuery)] int? maxRuns) =>
             {
-                var seconds = wait ?? 30;
+                var seconds = waitSeconds ?? 30;
                 if (seconds is < 0 or > AgentRoutes.MaxWaitSeconds)
                 {
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["wait"] = [$"Wait between 0 and {AgentRoutes.MaxWaitSeconds} seconds."] });
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [AgentRoutes.WaitSecondsQuery] = [$"Wait between 0 and {AgentRoutes.MaxWaitSeconds} seconds."] });
                 }
 
-                var runs = await service.WorkAsync(Caller(http), TimeSpan.FromSeconds(seconds), ct);
+                if (maxRuns is < 1)
+                {
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [AgentRoutes.MaxRunsQuery] = ["Ask for at least one run; an agent without a free slot does not poll."] });
+                }
+
+                var runs = await service.WorkAsync(Caller(http), TimeSpan.FromSeconds(seconds), maxRuns, ct);
                 return runs.Count == 0 ? TypedResults.NoContent() : TypedResults.Ok(new WorkResponse(runs));
             })
-            .WithSummary("Long-poll for work: answers the runs handed to this agent (Dispatched) as soon as there are any, or 204 after 'wait' seconds (at most 60).");
+            .WithSummary("Long-poll for work: answers the runs handed to this agent (Dispatched) as soon as there are any, at most 'maxRuns' (its free slots), or 204 after 'waitSeconds' (at most 60).");
 
         group.MapPost("/events", async Task<Results<Ok<BatchAcknowledgement>, ValidationProblem>> (
                 EventBatch batch, HttpContext http, AgentProtocolService service, CancellationToken ct) =>

@@ -29,17 +29,19 @@ internal sealed class AgentProtocolService(
 
     /// <summary>
     /// The long-poll: queued runs of this agent at once, else waits for a signal (a run queued on this replica, or
-    /// found by <see cref="QueuedRunWatcher"/>) up to <paramref name="wait"/>. Each run is moved Queued → Dispatched
+    /// found by <see cref="QueuedRunWatcher"/>) up to <paramref name="wait"/>, at most <paramref name="maxRuns"/> runs (the agent's free slots; the
+    /// hub's MaxRunsPerPoll caps it). Each run is moved Queued → Dispatched
     /// with a conditional update, so two polls (or two replicas) never hand out one run twice.
     /// </summary>
-    public async Task<IReadOnlyList<RunSpec>> WorkAsync(AgentCaller agent, TimeSpan wait, CancellationToken ct)
+    public async Task<IReadOnlyList<RunSpec>> WorkAsync(AgentCaller agent, TimeSpan wait, int? maxRuns, CancellationToken ct)
     {
         // The wait is transport timing, not business time: the real clock, also under a fake TimeProvider.
+        var take = Math.Min(maxRuns ?? runOptions.Value.MaxRunsPerPoll, runOptions.Value.MaxRunsPerPoll);
         var deadline = TimeProvider.System.GetTimestamp() + (long)(wait.TotalSeconds * TimeProvider.System.TimestampFrequency);
         while (true)
         {
             var signal = signals.NextAsync(agent.AgentId);
-            var runs = await DispatchQueuedAsync(agent, ct);
+            var runs = await DispatchQueuedAsync(agent, take, ct);
             var remaining = TimeProvider.System.GetElapsedTime(TimeProvider.System.GetTimestamp(), deadline);
             if (runs.Count > 0 || remaining <= TimeSpan.Zero)
             {
@@ -51,13 +53,13 @@ internal sealed class AgentProtocolService(
         }
     }
 
-    private async Task<IReadOnlyList<RunSpec>> DispatchQueuedAsync(AgentCaller agent, CancellationToken ct)
+    private async Task<IReadOnlyList<RunSpec>> DispatchQueuedAsync(AgentCaller agent, int take, CancellationToken ct)
     {
         var queued = await db.JobRuns.AsNoTracking()
             .Where(r => r.AgentId == agent.AgentId && r.Status == RunStatus.Queued)
             .OrderBy(r => r.QueuedAt).ThenBy(r => r.Id)
             .Select(r => new { r.Id, r.RetailerId })
-            .Take(runOptions.Value.MaxRunsPerPoll)
+            .Take(take)
             .ToListAsync(ct);
         var handedOut = new List<RunSpec>();
         var lease = runOptions.Value.LeaseFor(agent.HeartbeatIntervalSeconds);

@@ -132,7 +132,7 @@ public sealed class AgentEnrollmentTests(HubApps apps)
         var problem = (await refused.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
         Assert.Equal(AgentKeyHandler.RevokedCode, problem["code"]!.GetValue<string>());
         Assert.Contains("was revoked", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await agent.Client.GetAsync($"/{AgentRoutes.Work}?wait=0", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await agent.Client.GetAsync($"/{AgentRoutes.Work}?{AgentRoutes.WaitSecondsQuery}=0", Ct)).StatusCode);
 
         // A revoked agent gets no new token either.
         Assert.Equal(HttpStatusCode.Conflict, (await tenant.Admin.Client.PostAsync($"/api/v1/agents/{agent.Id}/enrollment-token", null, Ct)).StatusCode);
@@ -148,15 +148,15 @@ public sealed class AgentEnrollmentTests(HubApps apps)
         var userOnAgentApi = await tenant.Admin.Client.PostAsJsonAsync("/" + AgentRoutes.Heartbeat, new HeartbeatRequest(TestAgent.Identity, [], [], 0), Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, userOnAgentApi.StatusCode);
         Assert.Equal(AgentKeyHandler.InvalidKeyCode, (await userOnAgentApi.Content.ReadFromJsonAsync<JsonObject>(Ct))!["code"]!.GetValue<string>());
-        Assert.Equal(HttpStatusCode.Unauthorized, (await app.PlatformAdmin.Client.GetAsync($"/{AgentRoutes.Work}?wait=0", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.PlatformAdmin.Client.GetAsync($"/{AgentRoutes.Work}?{AgentRoutes.WaitSecondsQuery}=0", Ct)).StatusCode);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await agent.Client.GetAsync("/api/v1/agents", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await agent.Client.GetAsync($"/api/v1/runs", Ct)).StatusCode);
 
         // A key with a valid prefix but a wrong secret is refused like an unknown one.
         var forged = TestAgent.WithKey(app.CreateAnonymousClient(), agent.ApiKey[..^4] + "AAAA");
-        Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync($"/{AgentRoutes.Work}?wait=0", Ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, (await agent.Client.GetAsync($"/{AgentRoutes.Work}?wait=0", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync($"/{AgentRoutes.Work}?{AgentRoutes.WaitSecondsQuery}=0", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.Client.GetAsync($"/{AgentRoutes.Work}?{AgentRoutes.WaitSecondsQuery}=0", Ct)).StatusCode);
     }
 
     [Theory, DatabaseData]

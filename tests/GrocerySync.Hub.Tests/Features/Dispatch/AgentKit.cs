@@ -53,9 +53,10 @@ internal sealed class TestAgent(HubApp app, Agent agent, string apiKey)
     }
 
     /// <summary>The work poll's status and runs (empty on 204).</summary>
-    public async Task<(HttpStatusCode Status, IReadOnlyList<RunSpec> Runs)> PollAsync(int wait)
+    public async Task<(HttpStatusCode Status, IReadOnlyList<RunSpec> Runs)> PollAsync(int wait, int? maxRuns = null)
     {
-        var response = await Client.GetAsync($"/{AgentRoutes.Work}?wait={wait}", Ct);
+        var limit = maxRuns is { } m ? $"&{AgentRoutes.MaxRunsQuery}={m}" : string.Empty;
+        var response = await Client.GetAsync($"/{AgentRoutes.Work}?{AgentRoutes.WaitSecondsQuery}={wait}{limit}", Ct);
         return response.StatusCode == HttpStatusCode.OK
             ? (response.StatusCode, (await response.Content.ReadFromJsonAsync<WorkResponse>(Ct))!.Runs)
             : (response.StatusCode, []);

@@ -51,7 +51,27 @@ public sealed class DispatchTests(HubApps apps)
         Assert.NotNull(stored.LeaseExpiresAt);
         Assert.Contains(stored.StatusChanges, c => c.FromStatus == RunStatus.Queued && c.ToStatus == RunStatus.Dispatched);
         Assert.Equal(HttpStatusCode.NoContent, (await agent.PollAsync(wait: 0)).Status);
-        Assert.Equal(HttpStatusCode.BadRequest, (await agent.Client.GetAsync($"/{AgentRoutes.Work}?wait=61", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await agent.Client.GetAsync($"/{AgentRoutes.Work}?{AgentRoutes.WaitSecondsQuery}=61", Ct)).StatusCode);
+    }
+
+    [Theory, DatabaseData]
+    public async Task A_poll_hands_out_no_more_runs_than_the_agent_has_free_slots(DatabaseProvider provider)
+    {
+        var app = await apps.GetAsync(provider);
+        var tenant = await app.CreateTenantAsync();
+        var agent = await AgentKit.EnrollAgentAsync(tenant);
+        var queued = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            queued.Add((await AgentKit.QueueRunAsync(app, await AgentKit.AddJobAsync(tenant, agent, "pw"))).Id);
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await agent.PollAsync(wait: 0, maxRuns: 0)).Status);
+        var first = await agent.PollAsync(wait: 0, maxRuns: 2);
+        Assert.Equal(queued[..2], first.Runs.Select(r => r.RunId));
+        var second = await agent.PollAsync(wait: 0, maxRuns: 2);
+        Assert.Equal(queued[2..], second.Runs.Select(r => r.RunId));
+        Assert.Equal(RunStatus.Dispatched, (await AgentKit.RunAsync(app, queued[2])).Status);
     }
 
     [Theory, DatabaseData]
