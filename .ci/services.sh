@@ -9,6 +9,7 @@ command -v pg_lsclusters >/dev/null || need+=(postgresql)
 command -v mariadbd >/dev/null || need+=(mariadb-server mariadb-client)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v hyperfine >/dev/null || need+=(hyperfine)
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
@@ -59,3 +60,12 @@ export GS_TEST_SFTP_HOST=127.0.0.1 GS_TEST_SFTP_PORT=2222 GS_TEST_SFTP_USER=cite
 export GS_TEST_SFTP_KEY=/tmp/ci-ssh/client_ed25519
 export GS_TEST_SFTP_FINGERPRINT="$(ssh-keygen -lf /tmp/ci-ssh/host_ed25519.pub -E sha256 | awk '{print $2}' | sed 's/^SHA256://')"
 export GS_TEST_SFTP_ROOT=upload
+
+# SMTP sink (aiosmtpd) on 2525: every mail the hub sends lands in the Maildir's new/ folder.
+mkdir -p /tmp/ci-mail
+if ! { [ -f /tmp/ci-mail/aiosmtpd.pid ] && kill -0 "$(cat /tmp/ci-mail/aiosmtpd.pid)" 2>/dev/null; }; then
+  # -n: no setuid to nobody, which could not write the Maildir.
+  (/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:2525 -c aiosmtpd.handlers.Mailbox /tmp/ci-mail/Maildir >/tmp/ci-mail/aiosmtpd.log 2>&1 & echo $! >/tmp/ci-mail/aiosmtpd.pid)
+fi
+until (exec 3<>/dev/tcp/127.0.0.1/2525) 2>/dev/null; do sleep 0.2; done
+export GS_TEST_SMTP_HOST=127.0.0.1 GS_TEST_SMTP_PORT=2525 GS_TEST_SMTP_MAILDIR=/tmp/ci-mail/Maildir

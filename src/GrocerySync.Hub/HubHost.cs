@@ -1,14 +1,11 @@
 using System.Text.Json.Serialization;
 using GrocerySync.Hub.Api;
-using GrocerySync.Hub.Data.Entities;
 using GrocerySync.Hub.Data;
 using GrocerySync.Hub.Security;
 using GrocerySync.Hub.Tenancy;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -38,31 +35,16 @@ internal static class HubHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddHubDatabase(builder.Configuration, hub, builder.Environment);
 
-        services.AddIdentityCore<HubUser>(o =>
-            {
-                o.User.RequireUniqueEmail = true;
-                o.Password.RequiredLength = 12;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
-                o.Lockout.AllowedForNewUsers = true;
-            })
-            .AddPasswordValidator<CommonPasswordValidator>()
-            .AddSignInManager()
-            .AddEntityFrameworkStores<HubDbContext>();
-        services.AddSingleton<SigningKey>();
-        services.AddScoped<TokenService>();
+        services.AddHubAuthentication(builder.Environment, hub);
         services.AddScoped<RetailerScope>();
         services.AddSingleton<MasterKey>();
         services.AddDataProtection().SetApplicationName("GrocerySync.Hub").PersistKeysToDbContext<HubDbContext>();
         services.AddOptions<KeyManagementOptions>().Configure<MasterKey>((o, key) => o.XmlEncryptor = new MasterKeyXmlEncryptor(key));
         services.AddSingleton<SecretProtector>();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<HubOptions>, SigningKey>((jwt, options, key) =>
-            {
-                jwt.MapInboundClaims = false;
-                jwt.TokenValidationParameters = TokenService.ValidationParameters(options.Value.Auth, key.Key);
-            });
+        services.AddScoped<BrowserSessions>();
+        services.AddScoped<CspNonce>();
+        services.AddRazorComponents();
+        services.AddCascadingAuthenticationState();
         services.AddHubAuthorization();
         services.AddHubRateLimits(hub.RateLimits);
         services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins(hub.CorsOrigins).AllowAnyHeader().AllowAnyMethod()));
@@ -97,6 +79,7 @@ internal static class HubHost
         app.UseCurrentUser();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseAntiforgery();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
@@ -122,9 +105,16 @@ internal static class HubHost
             var addresses = string.Join(", ", app.Urls);
             HubLog.Listening(log, addresses);
         });
+        HubLog.MailMode(log, hub.Smtp.IsConfigured ? $"SMTP via {hub.Smtp.Host}:{hub.Smtp.Port} ({hub.Smtp.Security}) as {hub.Smtp.From}" : "no SMTP server configured; invitation links are handed to the inviting admin");
         if (hub.Demo)
         {
-            await DemoSeeder.SeedAsync(app.Services, log, app.Lifetime.ApplicationStopping);
+            await DemoSeeder.SeedAsync(app.Services, DataDirectory.Resolve(hub, app.Environment), log, app.Lifetime.ApplicationStopping);
+            app.Lifetime.ApplicationStarted.Register(() =>
+                _ = DemoSeeder.InviteDemoAgentAsync(app.Services, app.Urls.First(), log, app.Lifetime.ApplicationStopping));
+        }
+        else
+        {
+            await Features.Users.FirstAdminSetup.PrepareAsync(app, log);
         }
     }
 }

@@ -20,8 +20,35 @@ internal static partial class HubLog
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Demo mode: the database already has data, nothing seeded. Demo users sign in with the password {Password}.")]
     public static partial void DemoAlreadySeeded(ILogger logger, string password);
 
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Demo agent '{Agent}' is not enrolled yet; the demo job's first sync is queued for it. In a second terminal, from the repository: dotnet run --project src/GrocerySync.Agent -- enroll --hub {HubUrl} --token {Token} --config-dir ./agent-home && dotnet run --project src/GrocerySync.Agent -- run --config-dir ./agent-home")]
+    public static partial void DemoAgentWaiting(ILogger logger, string agent, string hubUrl, string token);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "Preparing the demo agent's enrollment failed; create an enrollment token with POST /api/v1/agents/{{id}}/enrollment-token instead")]
+    public static partial void DemoAgentFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Stored secrets: Data Protection keys in the database, encrypted with the master key {KeySource}")]
     public static partial void SecretsMode(ILogger logger, string keySource);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Audit retention deleted {Count} entries older than {Cutoff} from chain {Chain} and recorded the checkpoint")]
+    public static partial void AuditRetentionApplied(ILogger logger, int count, string chain, DateTimeOffset cutoff);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "The audit retention sweep failed; it runs again at the next interval")]
+    public static partial void AuditRetentionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Sending an invitation mail failed; the inviting admin got the link instead")]
+    public static partial void InviteMailFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "This hub has no platform admin yet. Create the first one within 24 hours by opening {SetupLink} (one use; a restart issues a new link and the old one stops working)")]
+    public static partial void FirstAdminSetupLink(ILogger logger, string setupLink);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Mail: {Mode}")]
+    public static partial void MailMode(ILogger logger, string mode);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Secret keys rotated: {Reencrypted} connection secret sets and {Keys} key-ring entries re-encrypted under the new keys")]
+    public static partial void KeysRotated(ILogger logger, int reencrypted, int keys);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Key rotation: the stored secret of {Kind} {Id} cannot be decrypted with any configured key; it was left as it is")]
+    public static partial void UnreadableSecret(ILogger logger, string kind, Guid id);
 
     // Scheduling: 200-299.
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Job {JobId}: scheduled run {RunId} queued for the occurrence at {Occurrence:O}")]

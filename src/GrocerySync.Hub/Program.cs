@@ -20,6 +20,7 @@ var builder = WebApplication.CreateBuilder(HubHost.ReadDemoSwitch(args));
 
 builder.AddHubDefaults();
 builder.Services
+    .AddAuth()
     .AddRetailers()
     .AddUsers()
     .AddAgents()
@@ -42,8 +43,10 @@ app.UseHubDefaults();
 // (Not a fallback policy: that would also close the routing's own 405/415 answers to anonymous callers.)
 var api = app.MapGroup("/api/v1").RequireAuthorization().RequireRateLimiting(RateLimits.Api);
 api.MapAuthEndpoints();
+api.MapSecurityEndpoints();
 api.MapRetailersEndpoints();
 api.MapUsersEndpoints();
+api.MapTwoFactorPolicyEndpoints();
 api.MapAgentsEndpoints();
 api.MapSourcesEndpoints();
 api.MapDestinationsEndpoints();
@@ -56,6 +59,13 @@ api.MapPluginsEndpoints();
 
 // The agent protocol: agent keys only (no user tokens), its own rate limits.
 app.MapAgentProtocolEndpoints();
+
+// The account's own endpoints also admit the restricted session of a user who must enroll two-factor sign-in first,
+// so they sit outside the group whose default policy requires a full session (each names its policy).
+app.MapGroup("/api/v1").RequireRateLimiting(RateLimits.Api).MapAccountEndpoints();
+
+app.MapStaticAssets();
+app.MapRazorComponents<GrocerySync.Hub.Components.App>();
 
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");

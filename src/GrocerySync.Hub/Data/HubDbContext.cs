@@ -5,6 +5,7 @@ using GrocerySync.Hub.Tenancy;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 
 namespace GrocerySync.Hub.Data;
 
@@ -33,6 +34,8 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    public DbSet<AuditChain> AuditChains => Set<AuditChain>();
+
     public DbSet<NotificationRule> NotificationRules => Set<NotificationRule>();
 
     public DbSet<PluginPackage> PluginPackages => Set<PluginPackage>();
@@ -42,6 +45,8 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
     public DbSet<OutboxCursor> OutboxCursors => Set<OutboxCursor>();
 
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<Invite> Invites => Set<Invite>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -65,6 +70,7 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
 
         builder.Entity<HubUser>().HasQueryFilter(u => TenantSeesAll || u.RetailerId == TenantRetailerId);
         builder.Entity<AuditEvent>().HasQueryFilter(e => TenantSeesAll || e.RetailerId == TenantRetailerId);
+        builder.Entity<Invite>().HasQueryFilter(i => TenantSeesAll || i.RetailerId == TenantRetailerId);
     }
 
     private LambdaExpression TenantFilter(Type clrType)
@@ -80,16 +86,39 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
         return Expression.Lambda(body, entity);
     }
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         StampEditedEntities();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            }
+            catch (DbUpdateException e) when (attempt < Features.Audit.AuditChains.MaxAttempts && Features.Audit.AuditChains.IsChainConflict(e))
+            {
+                // Another request appended to the same audit chain first; the audit interceptor relinks on the new head.
+                // A random pause spreads out writers that keep colliding.
+                await Task.Delay(Features.Audit.AuditChains.Backoff(attempt), cancellationToken);
+            }
+        }
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         StampEditedEntities();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return base.SaveChanges(acceptAllChangesOnSuccess);
+            }
+            catch (DbUpdateException e) when (attempt < Features.Audit.AuditChains.MaxAttempts && Features.Audit.AuditChains.IsChainConflict(e))
+            {
+                // As above.
+                Thread.Sleep(Features.Audit.AuditChains.Backoff(attempt));
+            }
+        }
     }
 
     private void StampEditedEntities()
@@ -97,7 +126,7 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
         var now = timeProvider.GetUtcNow();
         foreach (var entry in ChangeTracker.Entries())
         {
-            if (entry.State is not (EntityState.Added or EntityState.Modified))
+            if (entry.State is not (EntityState.Added or EntityState.Modified) || OnlyRuntimeChanged(entry))
             {
                 continue;
             }
@@ -115,6 +144,16 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
             }
         }
     }
+
+    /// <summary>
+    /// Heartbeats, schedules and finished runs keep some properties current by themselves (the audited types' runtime
+    /// properties). Such a save is not an edit: it leaves the version alone, so a user's update based on what they read
+    /// does not fail with a concurrency conflict because a run finished meanwhile.
+    /// </summary>
+    private static bool OnlyRuntimeChanged(EntityEntry entry) =>
+        entry.State == EntityState.Modified
+        && Features.Audit.AuditInterceptor.AuditedTypes.TryGetValue(entry.Metadata.ClrType, out var audited)
+        && entry.Properties.Where(p => p.IsModified).All(p => audited.Runtime.Contains(p.Metadata.Name));
 
     private static void Stamp(EntityState state, DateTimeOffset now, DateTimeOffset createdAt, Action<DateTimeOffset> setCreated, Action<DateTimeOffset> setUpdated, Action bumpVersion)
     {

@@ -16,6 +16,10 @@ internal sealed class MasterKey(IOptions<HubOptions> options, IHostEnvironment e
 
     public byte[] Key => _key.Value;
 
+    /// <summary>Former master keys (<c>Hub:Secrets:PreviousMasterKeys</c>) that still decrypt during a rotation; nothing is encrypted with them.</summary>
+    public IReadOnlyList<byte[]> PreviousKeys { get; } =
+        [.. options.Value.Secrets.PreviousMasterKeys.Where(k => !string.IsNullOrWhiteSpace(k)).Select(Convert.FromBase64String)];
+
     public bool IsGenerated => string.IsNullOrWhiteSpace(options.Value.Secrets.MasterKey);
 }
 
@@ -45,18 +49,28 @@ internal sealed class MasterKeyXmlEncryptor(MasterKey masterKey) : IXmlEncryptor
 /// <summary>The inverse of <see cref="MasterKeyXmlEncryptor"/>; Data Protection creates it by type with the service provider.</summary>
 internal sealed class MasterKeyXmlDecryptor(IServiceProvider services) : IXmlDecryptor
 {
+    /// <summary>Decrypts with the master key, or, during a rotation, with the first former key that fits (AES-GCM tells which).</summary>
     public XElement Decrypt(XElement encryptedElement)
     {
-        var key = services.GetRequiredService<MasterKey>().Key;
+        var master = services.GetRequiredService<MasterKey>();
         var nonce = Convert.FromBase64String(encryptedElement.Element("nonce")!.Value);
         var tag = Convert.FromBase64String(encryptedElement.Element("tag")!.Value);
         var ciphertext = Convert.FromBase64String(encryptedElement.Element("value")!.Value);
         var plaintext = new byte[ciphertext.Length];
-        using (var aes = new AesGcm(key, tag.Length))
+        foreach (var key in master.PreviousKeys.Prepend(master.Key))
         {
-            aes.Decrypt(nonce, ciphertext, tag, plaintext);
+            try
+            {
+                using var aes = new AesGcm(key, tag.Length);
+                aes.Decrypt(nonce, ciphertext, tag, plaintext);
+                return XElement.Parse(System.Text.Encoding.UTF8.GetString(plaintext));
+            }
+            catch (AuthenticationTagMismatchException)
+            {
+                // Not this key; try the next one.
+            }
         }
 
-        return XElement.Parse(System.Text.Encoding.UTF8.GetString(plaintext));
+        throw new CryptographicException("No configured master key (Hub:Secrets:MasterKey or PreviousMasterKeys) decrypts this Data Protection key.");
     }
 }

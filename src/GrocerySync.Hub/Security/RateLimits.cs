@@ -42,22 +42,34 @@ internal static class RateLimits
                     ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests.", Detail = "Wait for the time in the Retry-After header, then try again." },
                 });
             };
-            o.AddPolicy(SignIn, http => RateLimitPartition.GetFixedWindowLimiter(
-                "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.SignInPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            o.AddPolicy(Api, http =>
+            // Showing a sign-in page costs nothing; every attempt (a POST) counts.
+            o.AddPolicy(SignIn, http => HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
+                ? RateLimitPartition.GetNoLimiter("read")
+                : RateLimitPartition.GetFixedWindowLimiter(
+                    "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.SignInPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.AddPolicy(Api, http => RateLimitPartition.GetSlidingWindowLimiter(PartitionKey(http), _ => new SlidingWindowRateLimiterOptions
             {
-                var caller = http.RequestServices.GetRequiredService<CurrentUser>();
-                var key = caller.UserId is { } id ? "user:" + id : "ip:" + http.Connection.RemoteIpAddress;
-                return RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
-                {
-                    PermitLimit = limits.ApiPerMinute,
-                    Window = TimeSpan.FromMinutes(1),
-                    SegmentsPerWindow = 6,
-                    QueueLimit = 0,
-                });
-            });
+                PermitLimit = limits.ApiPerMinute,
+                Window = TimeSpan.FromMinutes(1),
+                SegmentsPerWindow = 6,
+                QueueLimit = 0,
+            }));
         });
         return services;
+    }
+
+    /// <summary>Who an API request counts against: the signed-in user, else the agent (its key's <c>agent_id</c> claim), else the client address.</summary>
+    public static string PartitionKey(HttpContext http)
+    {
+        var caller = http.RequestServices.GetRequiredService<CurrentUser>();
+        if (caller.UserId is { } userId)
+        {
+            return "user:" + userId;
+        }
+
+        return http.User.FindFirst(Features.Audit.AuditEntries.AgentIdClaim)?.Value is { Length: > 0 } agentId
+            ? "agent:" + agentId
+            : "ip:" + http.Connection.RemoteIpAddress;
     }
 }

@@ -59,4 +59,12 @@ internal static class HubClaims
     public const string Role = "role";
     public const string RetailerId = "retailer_id";
     public const string Name = "name";
+
+    /// <summary>The user's security stamp when the token or cookie was issued; a changed stamp ends the session.</summary>
+    public const string SecurityStamp = "sstamp";
+
+    /// <summary>Set on a restricted session that may only enroll two-factor sign-in (<see cref="TwoFactorEnrollmentScope"/>).</summary>
+    public const string Scope = "gs_scope";
+
+    public const string TwoFactorEnrollmentScope = "two-factor-enrollment";
 }

@@ -49,6 +49,11 @@ internal sealed class HubApp : WebApplicationFactory<Program>
     private static async Task<HubApp> StartAsync(HubStorage storage, bool ownsStorage, HubAppOptions options)
     {
         var app = new HubApp(storage, ownsStorage, options);
+        if (options.KestrelPort is { } port)
+        {
+            app.UseKestrel(port);
+        }
+
         app.StartServer();
         app.PlatformAdmin = await app.CreateUserAsync(HubRole.PlatformAdmin, retailerId: null);
         return app;
@@ -63,7 +68,7 @@ internal sealed class HubApp : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         builder.UseSetting("Hub:DataDirectory", _storage.DataDirectory);
         builder.UseSetting("Hub:Demo", "false");
-        builder.UseSetting("Hub:Auth:SigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)));
+        builder.UseSetting("Hub:Auth:SigningKey", _storage.SigningKey);
         builder.UseSetting("ConnectionStrings:Postgres", _storage.PostgresConnectionString ?? string.Empty);
         // Every test signs its users in from the same in-memory client; the limits have tests of their own.
         builder.UseSetting("Hub:RateLimits:SignInPerMinute", "100000");
@@ -86,6 +91,9 @@ internal sealed class HubApp : WebApplicationFactory<Program>
         });
     }
 
+    /// <summary>The folder of this app's SQLite file and generated keys.</summary>
+    public string DataDirectory => _storage.DataDirectory;
+
     /// <summary>A new retailer with one signed-in user of each retailer role.</summary>
     /// <param name="name">The retailer's name.</param>
     /// <param name="userMarker">When set, the users' display names carry it (tenant-isolation tests look for it in answers).</param>
@@ -103,25 +111,54 @@ internal sealed class HubApp : WebApplicationFactory<Program>
             await CreateUserAsync(HubRole.Technician, retailer.Id, userMarker is null ? null : $"{userMarker} technician"));
     }
 
-    /// <summary>Creates a user through Identity and signs them in through the token endpoint.</summary>
-    public async Task<TestUser> CreateUserAsync(HubRole role, Guid? retailerId, string? displayName = null)
+    /// <summary>
+    /// Creates a user through Identity and signs them in through the token endpoint. Platform admins must use
+    /// two-factor sign-in, so theirs is set up (with <paramref name="twoFactor"/>, anyone's can be) and they sign in with a code.
+    /// </summary>
+    public async Task<TestUser> CreateUserAsync(HubRole role, Guid? retailerId, string? displayName = null, bool twoFactor = false, bool signIn = true)
     {
         var email = $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}@test.grocerysync.test";
         var user = new HubUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = displayName ?? $"{role} user", Role = role, RetailerId = retailerId };
+        string? key = null;
         await using (var scope = Services.CreateAsyncScope())
         {
             scope.ServiceProvider.GetRequiredService<CurrentUser>().SetSystem();
-            var result = await scope.ServiceProvider.GetRequiredService<UserManager<HubUser>>().CreateAsync(user, Password);
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<HubUser>>();
+            var result = await users.CreateAsync(user, Password);
             Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Description)));
+            if (twoFactor || role == HubRole.PlatformAdmin)
+            {
+                await users.ResetAuthenticatorKeyAsync(user);
+                key = await users.GetAuthenticatorKeyAsync(user);
+                await users.SetTwoFactorEnabledAsync(user, true);
+            }
         }
 
-        var anonymous = CreateClient();
-        var response = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { email, password = Password });
-        response.EnsureSuccessStatusCode();
-        var tokens = await response.Content.ReadFromJsonAsync<TokenPair>();
+        if (!signIn)
+        {
+            return new TestUser(user.Id, email, role, retailerId, CreateClient(), new TokenPair(string.Empty, default, string.Empty, default), key);
+        }
+
+        var tokens = await SignInAsync(email, key);
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens!.AccessToken);
-        return new TestUser(user.Id, email, role, retailerId, client, tokens);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+        return new TestUser(user.Id, email, role, retailerId, client, tokens, key);
+    }
+
+    /// <summary>Signs in through the token endpoint, with a current code when <paramref name="authenticatorKey"/> is given.</summary>
+    public async Task<TokenPair> SignInAsync(string email, string? authenticatorKey, string password = Password)
+    {
+        var response = await CreateClient().PostAsJsonAsync("/api/v1/auth/token", new { email, password, twoFactorCode = authenticatorKey is null ? null : Totp.Code(authenticatorKey) });
+        Assert.True(response.IsSuccessStatusCode, $"Signing in {email} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<TokenPair>())!;
+    }
+
+    /// <summary>A client of <paramref name="factory"/> (this app or one derived from it) that sends <paramref name="user"/>'s access token.</summary>
+    public static HttpClient ClientFor(WebApplicationFactory<Program> factory, TestUser user)
+    {
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", user.Tokens.AccessToken);
+        return client;
     }
 
     /// <summary>A client without credentials.</summary>
@@ -162,6 +199,12 @@ internal sealed record HubAppOptions
     /// <summary>Configuration on top of the test defaults, e.g. <c>Hub:Scheduling:InstanceId</c>.</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>
+    /// Serve on a real Kestrel port on loopback (0 picks a free one) instead of the in-memory test server, for clients
+    /// in other processes such as a real agent. The app's clients then talk to that port.
+    /// </summary>
+    public int? KestrelPort { get; init; }
+
     /// <summary>Last-word service registrations (test doubles).</summary>
     public Action<IServiceCollection>? Services { get; init; }
 }
@@ -191,6 +234,9 @@ internal sealed class HubStorage : IAsyncDisposable
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("gs-hub-test-").FullName;
 
     public string? PostgresConnectionString { get; }
+
+    /// <summary>The token signing key of every hub on this storage, so replicas and derived apps accept each other's tokens.</summary>
+    public string SigningKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
 
     public static async Task<HubStorage> CreateAsync(DatabaseProvider provider)
     {
@@ -222,4 +268,4 @@ internal sealed class HubStorage : IAsyncDisposable
 }
 
 /// <summary>A signed-in user with an HTTP client that sends their access token.</summary>
-internal sealed record TestUser(Guid Id, string Email, HubRole Role, Guid? RetailerId, HttpClient Client, TokenPair Tokens);
+internal sealed record TestUser(Guid Id, string Email, HubRole Role, Guid? RetailerId, HttpClient Client, TokenPair Tokens, string? AuthenticatorKey = null);

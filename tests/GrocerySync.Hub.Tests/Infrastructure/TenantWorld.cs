@@ -46,6 +46,9 @@ internal sealed class TenantWorld
 
     public AuditEvent Audit { get; private set; } = null!;
 
+    /// <summary>A pending invitation of the retailer.</summary>
+    public Invite Invite { get; private set; } = null!;
+
     /// <summary>A plugin in the platform-wide catalog, seeded with the world; it carries no marker because every retailer sees it.</summary>
     public PluginPackage Plugin { get; private set; } = null!;
 
@@ -153,6 +156,17 @@ internal sealed class TenantWorld
             At = now.AddMinutes(-5),
         };
 
+        Invite = new Invite
+        {
+            RetailerId = retailerId,
+            Email = $"{Marker}-invitee@example.test",
+            DisplayName = $"{Marker} invitee",
+            Role = HubRole.Technician,
+            TokenHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Guid.NewGuid().ToByteArray())),
+            CreatedAt = now,
+            ExpiresAt = now.AddDays(3),
+        };
+
         Plugin = new PluginPackage
         {
             Id = $"test.plugin.{Guid.NewGuid():N}",
@@ -167,7 +181,7 @@ internal sealed class TenantWorld
 
         await app.WithDbAsync(db =>
         {
-            db.AddRange(Agent, Source, Destination, Job, Run, Rule, Audit, Plugin);
+            db.AddRange(Agent, Source, Destination, Job, Run, Rule, Audit, Invite, Plugin);
             db.LogEntries.AddRange(Log, NewLog(LogSeverity.Information, $"{Marker} log line: run started"));
             db.AuditEvents.Add(new AuditEvent
             {

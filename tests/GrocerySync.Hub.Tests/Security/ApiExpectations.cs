@@ -40,6 +40,18 @@ internal static class ExpectedAccess
         ["POST /auth/token"] = Access.Anonymous,
         ["POST /auth/refresh"] = Access.Anonymous,
         ["POST /auth/revoke"] = Access.Anonymous,
+        ["POST /auth/invites/accept"] = Access.Anonymous,
+        ["POST /auth/sign-out-everywhere"] = Access.AnyUser,
+
+        // The caller's own account and two-factor sign-in (an enrollment-only session reaches GET, setup and enable too).
+        ["GET /account"] = Access.AnyUser,
+        ["POST /account/two-factor/setup"] = Access.AnyUser,
+        ["POST /account/two-factor/enable"] = Access.AnyUser,
+        ["POST /account/two-factor/disable"] = Access.AnyUser,
+        ["POST /account/two-factor/recovery-codes"] = Access.AnyUser,
+
+        // The hub's own keys.
+        ["POST /security/rotate-keys"] = Access.PlatformAdmin,
 
         // Retailers: everyone sees their own; only platform admins create, change or delete them.
         ["GET /retailers"] = Access.AnyUser,
@@ -54,6 +66,12 @@ internal static class ExpectedAccess
         ["POST /users"] = Access.RetailerAdmin,
         ["PUT /users/{id}"] = Access.RetailerAdmin,
         ["DELETE /users/{id}"] = Access.RetailerAdmin,
+        ["POST /users/{id}/two-factor/reset"] = Access.RetailerAdmin,
+        ["GET /users/invites"] = Access.RetailerAdmin,
+        ["POST /users/invites"] = Access.RetailerAdmin,
+        ["DELETE /users/invites/{id}"] = Access.RetailerAdmin,
+        ["GET /retailers/{id}/two-factor-policy"] = Access.RetailerAdmin,
+        ["PUT /retailers/{id}/two-factor-policy"] = Access.RetailerAdmin,
 
         // Agents: technicians install and enroll them; changing, revoking and deleting is for admins.
         ["GET /agents"] = Access.AnyUser,
@@ -104,6 +122,8 @@ internal static class ExpectedAccess
 
         // The audit feed: admins.
         ["GET /audit-events"] = Access.RetailerAdmin,
+        ["GET /audit-events/export"] = Access.RetailerAdmin,
+        ["GET /audit-events/verify"] = Access.RetailerAdmin,
 
         // The plugin catalog: everyone reads it; publishing is for platform admins.
         ["GET /plugins"] = Access.AnyUser,
@@ -116,9 +136,21 @@ internal static class ExpectedAccess
         ["POST /auth/token"] = "sign-in with the caller's own credentials",
         ["POST /auth/refresh"] = "exchanges the caller's own refresh token",
         ["POST /auth/revoke"] = "revokes the caller's own refresh token",
+        ["POST /auth/invites/accept"] = "the invitation token is the authorization; AuditTrail and Users tests cover it",
+        ["POST /auth/sign-out-everywhere"] = "ends the caller's own sessions",
+        ["GET /account"] = "the caller's own account",
+        ["POST /account/two-factor/setup"] = "the caller's own account",
+        ["POST /account/two-factor/enable"] = "the caller's own account",
+        ["POST /account/two-factor/disable"] = "the caller's own account",
+        ["POST /account/two-factor/recovery-codes"] = "the caller's own account",
+        ["POST /security/rotate-keys"] = "the platform's key ring, no retailer's data",
+        ["GET /audit-events/verify"] = "answers ok or an entry id for the caller's own chain, never entries; AuditChainTests checks a retailer admin cannot verify another chain",
         ["GET /plugins"] = "the plugin catalog is platform-wide: every user reads every plugin",
         ["GET /plugins/{id}"] = "the plugin catalog is platform-wide: every user reads every plugin",
     };
+
+    /// <summary>Endpoints that end the caller's own sessions: the role matrix calls them last.</summary>
+    public static readonly IReadOnlySet<string> EndsSession = new HashSet<string>(StringComparer.Ordinal) { "POST /auth/sign-out-everywhere" };
 
     public static Access For(ApiEndpoint endpoint) =>
         Table.TryGetValue(endpoint.Key, out var access)
@@ -155,6 +187,7 @@ internal static class RouteValues
         ["users"] = w => w.Tenant.Technician.Id.ToString(),
         ["logs"] = w => w.Log.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["audit-events"] = w => w.Audit.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["invites"] = w => w.Invite.Id.ToString(),
         ["plugins"] = w => w.Plugin.Id,
     };
 
@@ -259,6 +292,12 @@ internal static class RequestBodies
 
         ["POST /users"] = c => Json(new { retailerId = c.RetailerId, email = $"{c.Slug}@test.grocerysync.test", displayName = c.Name, role = "Technician", password = HubApp.Password }),
         ["PUT /users/{id}"] = c => c.ReadBackAsync(o => o["displayName"] = c.Name),
+        ["POST /users/invites"] = c => Json(new { retailerId = c.RetailerId, email = $"{c.Slug}-invite@test.grocerysync.test", displayName = c.Name, role = "Technician" }),
+        ["PUT /retailers/{id}/two-factor-policy"] = c => Json(new { requireTwoFactor = false }),
+        ["POST /auth/invites/accept"] = c => Json(new { token = "not-an-invitation-token", password = HubApp.Password }),
+        ["POST /account/two-factor/enable"] = c => Json(new { code = "000000" }),
+        ["POST /account/two-factor/disable"] = c => Json(new { code = "000000" }),
+        ["POST /account/two-factor/recovery-codes"] = c => Json(new { code = "000000" }),
 
         ["POST /agents"] = c => Json(new { retailerId = c.RetailerId, name = c.Name, heartbeatIntervalSeconds = 60 }),
         ["PUT /agents/{id}"] = c => c.ReadBackAsync(o => o["name"] = c.Name),

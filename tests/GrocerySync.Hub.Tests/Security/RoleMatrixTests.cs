@@ -32,9 +32,11 @@ public sealed class RoleMatrixTests(HubApps apps)
         var worlds = await Task.WhenAll(TenantWorld.CreateAsync(app, "pa"), TenantWorld.CreateAsync(app, "ra"), TenantWorld.CreateAsync(app, "te"));
         var failures = new ConcurrentQueue<string>();
 
-        // Each role works on its own retailer, so one role's deletes never turn another role's 403 into a 404.
+        // Each role works on its own retailer, so one role's deletes never turn another role's 403 into a 404. The
+        // platform admin is a new one: signing out everywhere must not end the session other tests share.
+        var platformAdmin = await app.CreateUserAsync(HubRole.PlatformAdmin, retailerId: null);
         await Task.WhenAll(
-            CallEveryEndpointAsync(app, endpoints, app.PlatformAdmin, worlds[0], failures),
+            CallEveryEndpointAsync(app, endpoints, platformAdmin, worlds[0], failures),
             CallEveryEndpointAsync(app, endpoints, worlds[1].Tenant.Admin, worlds[1], failures),
             CallEveryEndpointAsync(app, endpoints, worlds[2].Tenant.Technician, worlds[2], failures),
             CallEveryEndpointAnonymouslyAsync(app, endpoints, worlds[0], failures));
@@ -45,7 +47,7 @@ public sealed class RoleMatrixTests(HubApps apps)
     /// <summary>Reads, then creates and actions, updates, and deletes deepest-first, on the caller's own items with valid bodies.</summary>
     private static async Task CallEveryEndpointAsync(HubApp app, IReadOnlyList<ApiEndpoint> endpoints, TestUser user, TenantWorld world, ConcurrentQueue<string> failures)
     {
-        var ordered = endpoints.OrderBy(e => ApiEndpoint.MethodOrder(e.Method)).ThenByDescending(e => e.Method == "DELETE" ? e.Pattern.PathSegments.Count : 0).ThenBy(e => e.Route, StringComparer.Ordinal);
+        var ordered = endpoints.OrderBy(e => ExpectedAccess.EndsSession.Contains(e.Key)).ThenBy(e => ApiEndpoint.MethodOrder(e.Method)).ThenByDescending(e => e.Method == "DELETE" ? e.Pattern.PathSegments.Count : 0).ThenBy(e => e.Route, StringComparer.Ordinal);
         foreach (var endpoint in ordered)
         {
             try

@@ -13,6 +13,11 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         b.Property(e => e.ActorName).HasMaxLength(Lengths.Name);
         b.Property(e => e.IpAddress).HasMaxLength(64);
         b.Property(e => e.UserAgent).HasMaxLength(512);
+        b.Property(e => e.PreviousHash).HasMaxLength(64);
+        b.Property(e => e.Hash).HasMaxLength(64);
+        // Verification walks one chain in order. (Unique for retailer chains; the platform chain, whose
+        // RetailerId is null, relies on the chain head's concurrency token alone.)
+        b.HasIndex(e => new { e.RetailerId, e.Sequence }).IsUnique();
         b.HasIndex(e => new { e.RetailerId, e.At });
         // Platform admins read the whole trail newest first.
         b.HasIndex(e => e.At);

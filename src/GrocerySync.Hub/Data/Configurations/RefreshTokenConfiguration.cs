@@ -10,6 +10,7 @@ internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<Refre
     {
         b.HasKey(e => e.Id);
         b.Property(e => e.TokenHash).HasMaxLength(128);
+        b.Property(e => e.SecurityStamp).HasMaxLength(256);
         b.HasOne<HubUser>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(e => e.TokenHash).IsUnique();
         b.HasIndex(e => e.UserId);

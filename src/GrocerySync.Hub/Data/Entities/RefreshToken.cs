@@ -12,6 +12,9 @@ internal sealed class RefreshToken
 
     public required string TokenHash { get; set; }
 
+    /// <summary>The user's security stamp when the family began: a new stamp (sign-out everywhere, disabling, a two-factor change) ends the family.</summary>
+    public required string SecurityStamp { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset ExpiresAt { get; set; }

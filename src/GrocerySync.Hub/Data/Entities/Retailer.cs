@@ -27,4 +27,7 @@ internal sealed class Retailer : EditableEntity
 
     /// <summary>Finished runs (with their status history) older than this many days are deleted by the retention sweep.</summary>
     public int RunRetentionDays { get; set; } = 180;
+
+    /// <summary>The retailer's users must sign in with a second factor (platform admins always do).</summary>
+    public bool RequireTwoFactor { get; set; }
 }

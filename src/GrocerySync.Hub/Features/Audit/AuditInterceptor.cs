@@ -2,7 +2,6 @@ using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GrocerySync.Hub.Data.Entities;
-using GrocerySync.Hub.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -14,16 +13,11 @@ namespace GrocerySync.Hub.Features.Audit;
 /// <see cref="EditableEntity"/> and <see cref="HubUser"/>) into the same SaveChanges, so a change and its
 /// audit entry commit or fail together. Secret values are redacted before they reach the entry.
 /// <c>ExecuteUpdate</c>/<c>ExecuteDelete</c> bypass SaveChanges: code that uses them on audited rows writes
-/// the entry itself.
+/// the entry itself. Every added entry, from here or from <see cref="AuditLog"/>, is then linked into its hash chain
+/// (<see cref="AuditChains"/>); stored entries are never changed or deleted through the context.
 /// </summary>
-internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IHttpContextAccessor http) : SaveChangesInterceptor
+internal sealed class AuditInterceptor(AuditEntries entries) : SaveChangesInterceptor
 {
-    /// <summary>What a redacted value reads in <see cref="AuditEvent.Changes"/>.</summary>
-    public const string Redacted = "***";
-
-    /// <summary>Values that are secrets, or keys to them: recorded as changed, never with their value.</summary>
-    internal static readonly FrozenSet<string> SecretProperties = FrozenSet.Create(
-        StringComparer.Ordinal, "EncryptedSecrets", "PasswordHash", "SecurityStamp", "ConcurrencyStamp", "ApiKeyHash", "EnrollmentTokenHash");
 
     /// <summary>Bookkeeping that changes with every save or is derived from another property.</summary>
     private static readonly FrozenSet<string> NoiseProperties = FrozenSet.Create(
@@ -37,15 +31,28 @@ internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IH
         [typeof(Retailer)] = new("Retailer", AuditEventType.RetailerCreated, AuditEventType.RetailerUpdated, AuditEventType.RetailerDeleted),
         [typeof(HubUser)] = new("User", AuditEventType.UserCreated, AuditEventType.UserUpdated, AuditEventType.UserDeleted)
         {
-            // Failed sign-ins count up and a success resets the count: bookkeeping. A lockout is an event.
+            // Failed sign-ins count up and a success resets the count: bookkeeping (each attempt has its own
+            // sign-in entry). A lockout, a role change and disabling or enabling are events of their own.
             Runtime = ["AccessFailedCount"],
-            Marks = [new(AuditEventType.UserLockedOut, "LockoutEnd", WhenSet: true, ["LockoutEnd"])],
+            Marks =
+            [
+                new(AuditEventType.UserLockedOut, "LockoutEnd", WhenSet: true, ["LockoutEnd"]),
+                new(AuditEventType.UserRoleChanged, "Role", WhenSet: false, ["Role"]),
+                new(AuditEventType.UserDisabled, "Disabled", WhenSet: false, ["Disabled"]) { WhenValue = true },
+                new(AuditEventType.UserEnabled, "Disabled", WhenSet: false, ["Disabled"]) { WhenValue = false },
+            ],
         },
         [typeof(Agent)] = new("Agent", AuditEventType.AgentCreated, AuditEventType.AgentUpdated, AuditEventType.AgentDeleted)
         {
             // Heartbeats and the offline monitor keep these current many times an hour; they are telemetry, not edits.
             Runtime = ["Status", "LastHeartbeatAt", "AgentVersion", "OperatingSystem", "HostName", "OfflineSince", "Plugins"],
-            Marks = [new(AuditEventType.AgentRevoked, "RevokedAt", WhenSet: true, ["RevokedAt", "RevokedBy", "Status"])],
+            // Issuing an enrollment token and exchanging it for an API key are the agent's credentials changing hands.
+            Marks =
+            [
+                new(AuditEventType.AgentRevoked, "RevokedAt", WhenSet: true, ["RevokedAt", "RevokedBy", "Status"]),
+                new(AuditEventType.AgentEnrollmentTokenIssued, "EnrollmentTokenHash", WhenSet: true, ["EnrollmentTokenExpiresAt"]),
+                new(AuditEventType.AgentKeyIssued, "ApiKeyHash", WhenSet: true, ["ApiKeyPrefix", "EnrolledAt", "HostName"]),
+            ],
         },
         [typeof(Source)] = new("Source", AuditEventType.SourceCreated, AuditEventType.SourceUpdated, AuditEventType.SourceDeleted)
         {
@@ -72,14 +79,24 @@ internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IH
 
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
-        Record(eventData.Context);
+        if (eventData.Context is { } context)
+        {
+            Record(context);
+            AuditChains.LinkAsync(context, async: false, CancellationToken.None).AsTask().GetAwaiter().GetResult(); // Synchronous by construction (async: false).
+        }
+
         return result;
     }
 
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        Record(eventData.Context);
-        return ValueTask.FromResult(result);
+        if (eventData.Context is { } context)
+        {
+            Record(context);
+            await AuditChains.LinkAsync(context, async: true, cancellationToken);
+        }
+
+        return result;
     }
 
     public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
@@ -102,20 +119,19 @@ internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IH
         return Task.CompletedTask;
     }
 
-    private void Record(DbContext? context)
+    private void Record(DbContext context)
     {
-        if (context is null)
-        {
-            return;
-        }
-
         Discard(context);
-        var now = time.GetUtcNow();
         foreach (var entry in context.ChangeTracker.Entries())
         {
             if (entry.State is not (EntityState.Added or EntityState.Modified or EntityState.Deleted))
             {
                 continue;
+            }
+
+            if (entry.Entity is AuditEvent && entry.State != EntityState.Added)
+            {
+                throw new InvalidOperationException("The audit trail is append-only: stored entries are never changed or deleted (retention deletes whole chain prefixes with a checkpoint).");
             }
 
             if (!AuditedTypes.TryGetValue(entry.Metadata.ClrType, out var audited))
@@ -139,14 +155,14 @@ internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IH
             // A save that only moved bookkeeping (a new concurrency stamp) is no edit.
             if (entry.State != EntityState.Modified || changes.Any(c => c.Key != "ConcurrencyStamp"))
             {
-                _pending.Add(NewEvent(entry, audited, type, changes, now));
+                _pending.Add(NewEvent(entry, audited, type, changes));
             }
 
             if (entry.State == EntityState.Modified)
             {
                 foreach (var mark in audited.Marks.Where(m => Marked(entry, m)))
                 {
-                    _pending.Add(NewEvent(entry, audited, mark.Type, Changes(entry, mark.Details), now));
+                    _pending.Add(NewEvent(entry, audited, mark.Type, Changes(entry, mark.Details)));
                 }
             }
         }
@@ -169,35 +185,13 @@ internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IH
         _pending.Clear();
     }
 
-    private AuditEvent NewEvent(EntityEntry entry, AuditedType audited, AuditEventType type, JsonObject changes, DateTimeOffset now) =>
-        ActionEvent(caller, http.HttpContext, now, type, audited.Name, entry.Entity switch
+    private AuditEvent NewEvent(EntityEntry entry, AuditedType audited, AuditEventType type, JsonObject changes) =>
+        entries.New(type, audited.Name, entry.Entity switch
         {
             EditableEntity editable => editable.Id,
             HubUser user => user.Id,
             _ => null,
         }, RetailerOf(entry), changes);
-
-    /// <summary>
-    /// An entry for an action that changes no audited column (a run requested, a job paused), for the feature to add to
-    /// the unit of work it happens in. The actor is <paramref name="actor"/>: the caller of a request, or the system.
-    /// </summary>
-    public static AuditEvent ActionEvent(CurrentUser actor, HttpContext? request, DateTimeOffset now, AuditEventType type, string entityType, Guid? entityId, Guid? retailerId, JsonObject changes)
-    {
-        var userAgent = request?.Request.Headers.UserAgent.ToString();
-        return new AuditEvent
-        {
-            RetailerId = retailerId,
-            Type = type,
-            ActorUserId = actor.IsSystem ? null : actor.UserId,
-            ActorName = Truncate(actor.Name, Data.Configurations.Lengths.Name),
-            EntityType = entityType,
-            EntityId = entityId,
-            Changes = changes.Count == 0 ? null : changes.ToJsonString(),
-            IpAddress = Truncate(request?.Connection.RemoteIpAddress?.ToString(), 64),
-            UserAgent = string.IsNullOrEmpty(userAgent) ? null : Truncate(userAgent, 512),
-            At = now,
-        };
-    }
 
     /// <summary>
     /// The retailer whose admins see the event. Creating or deleting a retailer is platform-level (null); a change
@@ -252,17 +246,17 @@ internal sealed class AuditInterceptor(CurrentUser caller, TimeProvider time, IH
     private static bool Marked(EntityEntry entry, AuditMark mark)
     {
         var property = entry.Property(mark.Property);
-        return Changed(property) && (!mark.WhenSet || property.CurrentValue is not null);
+        return Changed(property)
+            && (!mark.WhenSet || property.CurrentValue is not null)
+            && (mark.WhenValue is null || Equals(property.CurrentValue, mark.WhenValue));
     }
 
     private static JsonNode? Value(string property, object? value) => value switch
     {
         null => null,
-        _ when SecretProperties.Contains(property) => Redacted,
+        _ when AuditEntries.IsSecretName(property) => AuditEntries.Redacted,
         _ => JsonSerializer.SerializeToNode(value, value.GetType(), Json),
     };
-
-    private static string? Truncate(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
 }
 
 /// <summary>How one entity type appears in the audit trail.</summary>
@@ -279,4 +273,8 @@ internal sealed record AuditedType(string Name, AuditEventType Created, AuditEve
 /// An extra event of <paramref name="Type"/> when <paramref name="Property"/> changes on update (only to a value, when
 /// <paramref name="WhenSet"/>), carrying the changes of <paramref name="Details"/>.
 /// </summary>
-internal sealed record AuditMark(AuditEventType Type, string Property, bool WhenSet, IReadOnlyList<string> Details);
+internal sealed record AuditMark(AuditEventType Type, string Property, bool WhenSet, IReadOnlyList<string> Details)
+{
+    /// <summary>Only when the property changes to this value.</summary>
+    public object? WhenValue { get; init; }
+}

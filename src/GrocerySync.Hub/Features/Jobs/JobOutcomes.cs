@@ -5,7 +5,6 @@ using GrocerySync.Hub.Data.Entities;
 using GrocerySync.Hub.Features.Audit;
 using GrocerySync.Hub.Features.Runs;
 using GrocerySync.Hub.Features.Scheduling;
-using GrocerySync.Hub.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +19,7 @@ namespace GrocerySync.Hub.Features.Jobs;
 /// run, which says nothing about whether the job works. A paused job keeps its trigger until that trigger fires and
 /// finds the job paused, which removes it (ScheduledRuns).
 /// </remarks>
-internal sealed class JobOutcomes(TimeProvider time, IOptions<SchedulingOptions> options, ILogger<JobOutcomes> log) : IRunFinishedListener
+internal sealed class JobOutcomes(TimeProvider time, IOptions<SchedulingOptions> options, AuditEntries audit, ILogger<JobOutcomes> log) : IRunFinishedListener
 {
     public async Task OnRunFinishedAsync(HubDbContext db, JobRun run, CancellationToken ct)
     {
@@ -64,14 +63,13 @@ internal sealed class JobOutcomes(TimeProvider time, IOptions<SchedulingOptions>
         job.PausedAt = now;
         job.PausedReason = $"Paused after {job.ConsecutiveFailures} consecutive failures (the last: run {run.Id}, {run.Status}). Fix the cause, then resume the job.";
         job.NextRunAt = null;
-        var system = new CurrentUser();
-        system.SetSystem();
-        db.AuditEvents.Add(AuditInterceptor.ActionEvent(system, request: null, now, AuditEventType.JobPaused, "Job", job.Id, job.RetailerId, new JsonObject
+        // The unit of work may be an agent's request: the pause is the hub's own decision, so the actor is the system.
+        db.AuditEvents.Add(audit.New(AuditEventType.JobPaused, "Job", job.Id, job.RetailerId, new JsonObject
         {
             ["reason"] = job.PausedReason,
             ["consecutiveFailures"] = job.ConsecutiveFailures,
             ["runId"] = run.Id,
-        }));
+        }, new AuditActor(null, "system")));
         HubLog.JobAutoPaused(log, job.Id, job.ConsecutiveFailures, run.Id);
     }
 }

@@ -21,7 +21,7 @@ internal sealed class JobService(
     RetailerScope scope,
     TimeProvider time,
     CurrentUser caller,
-    IHttpContextAccessor http,
+    AuditLog audit,
     RunQueue queue,
     RunService runs,
     JobTriggers triggers,
@@ -195,7 +195,7 @@ internal sealed class JobService(
             job.PausedAt = now;
             job.PausedReason = string.IsNullOrWhiteSpace(request.Reason) ? $"Paused by {caller.Name}" : $"Paused by {caller.Name}: {request.Reason.Trim()}";
             job.NextRunAt = null;
-            db.AuditEvents.Add(AuditInterceptor.ActionEvent(caller, http.HttpContext, now, AuditEventType.JobPaused, "Job", job.Id, job.RetailerId, new JsonObject { ["reason"] = job.PausedReason }));
+            audit.Record(AuditEventType.JobPaused, "Job", job.Id, job.RetailerId, new JsonObject { ["reason"] = job.PausedReason });
             await db.SaveChangesAsync(ct);
             await SetTriggerAsync(job, ct);
         }
@@ -220,7 +220,7 @@ internal sealed class JobService(
             job.PausedReason = null;
             job.ConsecutiveFailures = 0;
             job.NextRunAt = job.IsScheduled ? JobSchedule.NextRun(job.CronExpression, job.TimeZone, now) : null;
-            db.AuditEvents.Add(AuditInterceptor.ActionEvent(caller, http.HttpContext, now, AuditEventType.JobResumed, "Job", job.Id, job.RetailerId, changes));
+            audit.Record(AuditEventType.JobResumed, "Job", job.Id, job.RetailerId, changes);
             await db.SaveChangesAsync(ct);
             await SetTriggerAsync(job, ct);
         }

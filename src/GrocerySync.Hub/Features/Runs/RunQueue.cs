@@ -4,7 +4,6 @@ using GrocerySync.Hub.Data;
 using GrocerySync.Hub.Data.Configurations;
 using GrocerySync.Hub.Data.Entities;
 using GrocerySync.Hub.Features.Audit;
-using GrocerySync.Hub.Tenancy;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -45,7 +44,7 @@ internal sealed record ScheduledOccurrence(DateTimeOffset At, DateTimeOffset? Ne
 /// it committed.
 /// </summary>
 internal sealed class RunQueue(
-    HubDbContext db, CurrentUser caller, TimeProvider time, IHttpContextAccessor http, IEnumerable<IRunQueuedListener> listeners, ILogger<RunQueue> log)
+    HubDbContext db, TimeProvider time, AuditLog auditLog, IEnumerable<IRunQueuedListener> listeners, ILogger<RunQueue> log)
 {
     /// <summary>Queues a run of <paramref name="jobId"/>, unless the job has an active run.</summary>
     /// <param name="jobId">The job; another retailer's job is not found.</param>
@@ -134,13 +133,12 @@ internal sealed class RunQueue(
         AuditEvent? audit = null;
         if (trigger != RunTrigger.Schedule)
         {
-            audit = AuditInterceptor.ActionEvent(caller, http.HttpContext, now, AuditEventType.JobRunRequested, "Job", jobId, job.RetailerId, new JsonObject
+            audit = auditLog.Record(AuditEventType.JobRunRequested, "Job", jobId, job.RetailerId, new JsonObject
             {
                 ["runId"] = run.Id,
                 ["trigger"] = trigger.ToString(),
                 ["reason"] = reason,
             });
-            db.AuditEvents.Add(audit);
         }
 
         try

@@ -2,6 +2,8 @@ using GrocerySync.Contracts;
 using GrocerySync.Hub.Api;
 using GrocerySync.Hub.Data;
 using GrocerySync.Hub.Data.Entities;
+using GrocerySync.Hub.Features.Auth;
+using GrocerySync.Hub.Security;
 using GrocerySync.Hub.Tenancy;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +15,7 @@ namespace GrocerySync.Hub.Features.Users;
 /// other platform admins. Nobody changes their own role or disables or deletes themselves, so a platform
 /// always keeps at least one platform admin.
 /// </summary>
-internal sealed class UserService(HubDbContext db, UserManager<HubUser> users, RetailerScope scope, CurrentUser caller, TimeProvider time)
+internal sealed class UserService(HubDbContext db, UserManager<HubUser> users, RetailerScope scope, CurrentUser caller, TokenService tokens, SessionValidator sessions, TwoFactorService twoFactor)
 {
     private const string PlatformAdminOnly = "Only a platform admin can grant the PlatformAdmin role.";
     private const string EmailTaken = "An account with this email exists already.";
@@ -167,19 +169,16 @@ internal sealed class UserService(HubDbContext db, UserManager<HubUser> users, R
             return Outcome.Invalid(errors);
         }
 
-        if (request.Disabled && !user.Disabled)
-        {
-            // Refresh is refused for disabled users anyway; revoking makes the sign-out visible in the token table.
-            var now = time.GetUtcNow();
-            foreach (var token in await db.RefreshTokens.Where(t => t.UserId == user.Id && t.RevokedAt == null).ToListAsync(ct))
-            {
-                token.RevokedAt = now;
-            }
-        }
-
+        // A new role or a disabled account ends the user's sessions: their tokens and cookie carry the old role.
+        var endSessions = role != user.Role || (request.Disabled && !user.Disabled);
         user.DisplayName = request.DisplayName.Trim();
         user.Role = role;
         user.Disabled = request.Disabled;
+        if (endSessions)
+        {
+            user.SecurityStamp = Guid.NewGuid().ToString("N").ToUpperInvariant();
+        }
+
         try
         {
             await db.SaveChangesAsync(ct);
@@ -187,6 +186,13 @@ internal sealed class UserService(HubDbContext db, UserManager<HubUser> users, R
         catch (DbUpdateConcurrencyException)
         {
             return Outcome.StaleVersion;
+        }
+
+        if (endSessions)
+        {
+            // Refresh is refused on the new stamp anyway; revoking makes the sign-out visible in the token table.
+            await tokens.RevokeAllAsync(user.Id, ct);
+            sessions.Forget(user.Id);
         }
 
         return ToDto.From(user);
@@ -207,7 +213,26 @@ internal sealed class UserService(HubDbContext db, UserManager<HubUser> users, R
 
         db.Users.Remove(user);
         await db.SaveChangesAsync(ct);
+        sessions.Forget(user.Id);
         return true;
+    }
+
+    /// <summary>Turns off a user's two-factor sign-in for a lost authenticator; they enroll again at their next sign-in where it is required.</summary>
+    public async Task<Outcome<UserDto>> ResetTwoFactorAsync(Guid id, CancellationToken ct)
+    {
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == id, ct);
+        if (user is null)
+        {
+            return Outcome.NotFound;
+        }
+
+        if (user.Id == caller.UserId)
+        {
+            return Outcome.Invalid("id", "You cannot reset your own two-factor sign-in; use your account page, or ask another admin.");
+        }
+
+        await twoFactor.ResetAsync(user, ct);
+        return ToDto.From(user);
     }
 
     private static void AddErrors(Dictionary<string, string[]> errors, IdentityResult result)

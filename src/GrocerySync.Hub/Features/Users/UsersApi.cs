@@ -11,6 +11,8 @@ internal static class UsersApi
     public static IServiceCollection AddUsers(this IServiceCollection services)
     {
         services.AddScoped<UserService>();
+        services.AddScoped<InviteService>();
+        services.AddSingleton<SmtpMailer>();
         return services;
     }
 
@@ -39,6 +41,24 @@ internal static class UsersApi
         group.MapDelete("/{id:guid}", async Task<Results<NoContent, NotFound, ValidationProblem>> (Guid id, UserService service, CancellationToken ct) =>
             ToDeleteResult(await service.DeleteAsync(id, ct)))
             .WithSummary("Deletes a user; nobody deletes themselves.");
+
+        group.MapPost("/{id:guid}/two-factor/reset", async Task<Results<Ok<UserDto>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> (Guid id, UserService service, CancellationToken ct) =>
+            (await service.ResetTwoFactorAsync(id, ct)).ToUpdateResult())
+            .WithSummary("Turns off a user's two-factor sign-in (lost authenticator) and ends their sessions; where it is required they enroll again at their next sign-in.");
+
+        group.MapGet("/invites", async Task<Results<Ok<PagedResult<InviteDto>>, ValidationProblem>> (
+                [AsParameters] ListQuery list, [AsParameters] InviteListQuery filter, InviteService service, CancellationToken ct) =>
+            (await service.ListAsync(list, filter, ct)).ToListResult())
+            .WithSummary("Lists invitations, newest first; pending=true shows those that can still be accepted.");
+
+        group.MapPost("/invites", async Task<Results<Created<InviteCreatedDto>, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> (
+                CreateInviteRequest request, HttpRequest http, InviteService service, CancellationToken ct) =>
+            (await service.CreateAsync(request, $"{http.Scheme}://{http.Host}", ct)).ToCreatedResult(i => $"/api/v1/users/invites/{i.Invite.Id}"))
+            .WithSummary("Invites a person by email: a single-use link, valid for Hub:Invites:Lifetime, by mail when SMTP is configured, else in the answer's link.");
+
+        group.MapDelete("/invites/{id:guid}", async Task<Results<NoContent, NotFound, Conflict<ProblemDetails>>> (Guid id, InviteService service, CancellationToken ct) =>
+            (await service.RevokeAsync(id, ct)).ToDeleteResult())
+            .WithSummary("Revokes a pending invitation: its link stops working.");
 
         return group;
     }

@@ -218,7 +218,7 @@ public sealed class AuditApiTests(HubApps apps)
     }
 
     [Theory, DatabaseData]
-    public async Task Failed_sign_ins_are_not_edits_but_the_lockout_they_cause_is_recorded(DatabaseProvider provider)
+    public async Task Failed_sign_ins_are_recorded_as_sign_in_entries_not_edits_and_the_lockout_as_its_own(DatabaseProvider provider)
     {
         var app = await apps.GetAsync(provider);
         var tenant = await app.CreateTenantAsync();
@@ -230,14 +230,22 @@ public sealed class AuditApiTests(HubApps apps)
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             if (attempt == 4)
             {
-                Assert.Equal([AuditEventType.UserCreated], (await ListAsync(tenant.Admin.Client, $"entityId={tenant.Technician.Id}")).Select(e => e.Type));
+                Assert.Equal([AuditEventType.UserCreated, AuditEventType.UserSignedIn, .. Enumerable.Repeat(AuditEventType.UserSignInFailed, 4)],
+                    (await ListAsync(tenant.Admin.Client, $"entityId={tenant.Technician.Id}&ordering=at,type")).Select(e => e.Type).Order());
             }
         }
 
         var events = await ListAsync(tenant.Admin.Client, $"entityId={tenant.Technician.Id}&ordering=at,type");
-        Assert.Equal([AuditEventType.UserCreated, AuditEventType.UserUpdated, AuditEventType.UserLockedOut], events.Select(e => e.Type));
-        Assert.NotNull(events[2].Changes!["LockoutEnd"]!["new"]);
-        Assert.Null(events[2].ActorUserId);
+        Assert.Equal(
+            [AuditEventType.UserCreated, AuditEventType.UserUpdated, AuditEventType.UserSignedIn, .. Enumerable.Repeat(AuditEventType.UserSignInFailed, 5), AuditEventType.UserLockedOut],
+            events.Select(e => e.Type).Order());
+        var lockout = Assert.Single(events, e => e.Type == AuditEventType.UserLockedOut);
+        Assert.NotNull(lockout.Changes!["LockoutEnd"]!["new"]);
+        Assert.All(events.Where(e => e.Type == AuditEventType.UserSignInFailed), e =>
+        {
+            Assert.Equal(tenant.Technician.Id, e.ActorUserId);
+            Assert.Equal("wrong password", (string?)e.Changes!["Reason"]);
+        });
     }
 
     [Theory, DatabaseData]
@@ -293,7 +301,7 @@ public sealed class AuditApiTests(HubApps apps)
     private static AuditEvent Event(TestTenant tenant, AuditEventType type, string entityType, DateTimeOffset at, Guid actor) =>
         new() { RetailerId = tenant.RetailerId, Type = type, EntityType = entityType, EntityId = Guid.NewGuid(), ActorUserId = actor, At = at };
 
-    private static async Task<List<AuditEventDto>> ListAsync(HttpClient client, string query)
+    internal static async Task<List<AuditEventDto>> ListAsync(HttpClient client, string query)
     {
         var page = await client.GetFromJsonAsync<PagedResult<AuditEventDto>>($"/api/v1/audit-events?{query}", TestContext.Current.CancellationToken);
         return [.. page!.Items];

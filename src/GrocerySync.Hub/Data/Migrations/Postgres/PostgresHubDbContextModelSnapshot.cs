@@ -120,6 +120,36 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.ToTable("Agents");
                 });
 
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.AuditChain", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("AnchorHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("AnchorSequence")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LastHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AuditChains");
+                });
+
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -152,12 +182,25 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("PreviousHash")
+                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
                     b.Property<Guid?>("RetailerId")
                         .HasColumnType("uuid");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
 
                     b.Property<int>("Type")
                         .HasColumnType("integer");
@@ -177,6 +220,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.HasIndex("EntityType", "EntityId");
 
                     b.HasIndex("RetailerId", "At");
+
+                    b.HasIndex("RetailerId", "Sequence")
+                        .IsUnique();
 
                     b.ToTable("AuditEvents");
                 });
@@ -345,6 +391,64 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.HasIndex("Role");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Invite", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("AcceptedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("AcceptedUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DisplayName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("InvitedByUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("IsSetup")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid?>("RetailerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Role")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Email");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("RetailerId", "CreatedAt");
+
+                    b.ToTable("Invites");
                 });
 
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Job", b =>
@@ -796,6 +900,11 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -838,6 +947,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("RequireTwoFactor")
+                        .HasColumnType("boolean");
 
                     b.Property<int>("RunRetentionDays")
                         .HasColumnType("integer");
@@ -1047,6 +1159,14 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.Navigation("Retailer");
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Invite", b =>
+                {
+                    b.HasOne("GrocerySync.Hub.Data.Entities.Retailer", null)
+                        .WithMany()
+                        .HasForeignKey("RetailerId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Job", b =>

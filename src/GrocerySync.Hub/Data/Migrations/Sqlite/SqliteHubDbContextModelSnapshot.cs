@@ -115,6 +115,36 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.ToTable("Agents");
                 });
 
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.AuditChain", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AnchorHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AnchorSequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AuditChains");
+                });
+
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -145,12 +175,25 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviousHash")
+                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("RetailerId")
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("Type")
                         .HasColumnType("INTEGER");
@@ -170,6 +213,9 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.HasIndex("EntityType", "EntityId");
 
                     b.HasIndex("RetailerId", "At");
+
+                    b.HasIndex("RetailerId", "Sequence")
+                        .IsUnique();
 
                     b.ToTable("AuditEvents");
                 });
@@ -338,6 +384,64 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.HasIndex("Role");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Invite", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AcceptedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("AcceptedUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DisplayName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("InvitedByUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsSetup")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("RetailerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Role")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Email");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("RetailerId", "CreatedAt");
+
+                    b.ToTable("Invites");
                 });
 
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Job", b =>
@@ -785,6 +889,11 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.Property<long?>("RevokedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -827,6 +936,9 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("RequireTwoFactor")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("RunRetentionDays")
                         .HasColumnType("INTEGER");
@@ -1032,6 +1144,14 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.Navigation("Retailer");
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Invite", b =>
+                {
+                    b.HasOne("GrocerySync.Hub.Data.Entities.Retailer", null)
+                        .WithMany()
+                        .HasForeignKey("RetailerId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Job", b =>

@@ -1,9 +1,10 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace GrocerySync.Hub.Data.Migrations.Sqlite
+namespace GrocerySync.Hub.Data.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -12,22 +13,41 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "AuditChains",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    LastSequence = table.Column<long>(type: "bigint", nullable: false),
+                    LastHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    AnchorSequence = table.Column<long>(type: "bigint", nullable: false),
+                    AnchorHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditChains", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "AuditEvents",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    Type = table.Column<int>(type: "INTEGER", nullable: false),
-                    ActorUserId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    ActorAgentId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    ActorName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    EntityType = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    EntityId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    Changes = table.Column<string>(type: "TEXT", nullable: true),
-                    IpAddress = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    UserAgent = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
-                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Sequence = table.Column<long>(type: "bigint", nullable: false),
+                    PreviousHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Type = table.Column<int>(type: "integer", nullable: false),
+                    ActorUserId = table.Column<Guid>(type: "uuid", nullable: true),
+                    ActorAgentId = table.Column<Guid>(type: "uuid", nullable: true),
+                    ActorName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    EntityType = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    EntityId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Changes = table.Column<string>(type: "text", nullable: true),
+                    IpAddress = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    UserAgent = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -38,10 +58,10 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
-                    Xml = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    FriendlyName = table.Column<string>(type: "text", nullable: true),
+                    Xml = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -52,16 +72,16 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "LogEntries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    AgentId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    JobRunId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    Timestamp = table.Column<long>(type: "INTEGER", nullable: false),
-                    Level = table.Column<int>(type: "INTEGER", nullable: false),
-                    Category = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Message = table.Column<string>(type: "TEXT", maxLength: 65536, nullable: false),
-                    Properties = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    AgentId = table.Column<Guid>(type: "uuid", nullable: true),
+                    JobRunId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Timestamp = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Level = table.Column<int>(type: "integer", nullable: false),
+                    Category = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Message = table.Column<string>(type: "character varying(65536)", maxLength: 65536, nullable: false),
+                    Properties = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -72,10 +92,10 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "PluginPackages",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    DisplayName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Description = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                    Id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    DisplayName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Description = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -86,17 +106,18 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "Retailers",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Slug = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    LogRetentionDays = table.Column<int>(type: "INTEGER", nullable: false),
-                    LogRetentionMaxLines = table.Column<long>(type: "INTEGER", nullable: false),
-                    RunRetentionDays = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Version = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Slug = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    LogRetentionDays = table.Column<int>(type: "integer", nullable: false),
+                    LogRetentionMaxLines = table.Column<long>(type: "bigint", nullable: false),
+                    RunRetentionDays = table.Column<int>(type: "integer", nullable: false),
+                    RequireTwoFactor = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -107,13 +128,13 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "PluginVersions",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    PluginId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    Version = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    SettingsSchema = table.Column<string>(type: "TEXT", nullable: false),
-                    MinimumAgentVersion = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    PublishedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PluginId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Version = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Sha256 = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    SettingsSchema = table.Column<string>(type: "text", nullable: false),
+                    MinimumAgentVersion = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    PublishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -130,27 +151,27 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "Agents",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    AgentVersion = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    OperatingSystem = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    HostName = table.Column<string>(type: "TEXT", maxLength: 255, nullable: true),
-                    HeartbeatIntervalSeconds = table.Column<int>(type: "INTEGER", nullable: false),
-                    LastHeartbeatAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    ApiKeyPrefix = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
-                    ApiKeyHash = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
-                    OfflineSince = table.Column<long>(type: "INTEGER", nullable: true),
-                    Plugins = table.Column<string>(type: "TEXT", maxLength: 65536, nullable: true),
-                    EnrollmentTokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    EnrollmentTokenExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    EnrolledAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    RevokedBy = table.Column<Guid>(type: "TEXT", nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Version = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    AgentVersion = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    OperatingSystem = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    HostName = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    HeartbeatIntervalSeconds = table.Column<int>(type: "integer", nullable: false),
+                    LastHeartbeatAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ApiKeyPrefix = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    ApiKeyHash = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    OfflineSince = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Plugins = table.Column<string>(type: "character varying(65536)", maxLength: 65536, nullable: true),
+                    EnrollmentTokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    EnrollmentTokenExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    EnrolledAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    RevokedBy = table.Column<Guid>(type: "uuid", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -167,28 +188,28 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "AspNetUsers",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    Role = table.Column<int>(type: "INTEGER", nullable: false),
-                    DisplayName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Disabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Version = table.Column<long>(type: "INTEGER", nullable: false),
-                    UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    NormalizedEmail = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    EmailConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
-                    PasswordHash = table.Column<string>(type: "TEXT", nullable: true),
-                    SecurityStamp = table.Column<string>(type: "TEXT", nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true),
-                    PhoneNumber = table.Column<string>(type: "TEXT", nullable: true),
-                    PhoneNumberConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
-                    TwoFactorEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    LockoutEnd = table.Column<long>(type: "INTEGER", nullable: true),
-                    LockoutEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    AccessFailedCount = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Role = table.Column<int>(type: "integer", nullable: false),
+                    DisplayName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Disabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false),
+                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    EmailConfirmed = table.Column<bool>(type: "boolean", nullable: false),
+                    PasswordHash = table.Column<string>(type: "text", nullable: true),
+                    SecurityStamp = table.Column<string>(type: "text", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true),
+                    PhoneNumber = table.Column<string>(type: "text", nullable: true),
+                    PhoneNumberConfirmed = table.Column<bool>(type: "boolean", nullable: false),
+                    TwoFactorEnabled = table.Column<bool>(type: "boolean", nullable: false),
+                    LockoutEnd = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LockoutEnabled = table.Column<bool>(type: "boolean", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -205,20 +226,20 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "Destinations",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    PluginId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    PluginVersion = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    Settings = table.Column<string>(type: "TEXT", nullable: false),
-                    EncryptedSecrets = table.Column<string>(type: "TEXT", nullable: true),
-                    SecretNames = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    ConnectionStatus = table.Column<int>(type: "INTEGER", nullable: false),
-                    LastTestedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastTestMessage = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Version = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    PluginId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    PluginVersion = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    Settings = table.Column<string>(type: "text", nullable: false),
+                    EncryptedSecrets = table.Column<string>(type: "text", nullable: true),
+                    SecretNames = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    ConnectionStatus = table.Column<int>(type: "integer", nullable: false),
+                    LastTestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastTestMessage = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -232,14 +253,43 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "Invites",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    DisplayName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    Role = table.Column<int>(type: "integer", nullable: false),
+                    TokenHash = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    IsSetup = table.Column<bool>(type: "boolean", nullable: false),
+                    InvitedByUserId = table.Column<Guid>(type: "uuid", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    AcceptedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    AcceptedUserId = table.Column<Guid>(type: "uuid", nullable: true),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Invites", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Invites_Retailers_RetailerId",
+                        column: x => x.RetailerId,
+                        principalTable: "Retailers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "OutboxCursors",
                 columns: table => new
                 {
-                    AgentId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    OutboxId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    HighestSequence = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    AgentId = table.Column<Guid>(type: "uuid", nullable: false),
+                    OutboxId = table.Column<Guid>(type: "uuid", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    HighestSequence = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -256,18 +306,18 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "Sources",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    PluginId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    PluginVersion = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    Settings = table.Column<string>(type: "TEXT", nullable: false),
-                    EncryptedSecrets = table.Column<string>(type: "TEXT", nullable: true),
-                    SecretNames = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    AgentId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Version = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    PluginId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    PluginVersion = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    Settings = table.Column<string>(type: "text", nullable: false),
+                    EncryptedSecrets = table.Column<string>(type: "text", nullable: true),
+                    SecretNames = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    AgentId = table.Column<Guid>(type: "uuid", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -290,11 +340,11 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "AspNetUserClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
-                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    ClaimType = table.Column<string>(type: "text", nullable: true),
+                    ClaimValue = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -311,10 +361,10 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "AspNetUserLogins",
                 columns: table => new
                 {
-                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
-                    ProviderKey = table.Column<string>(type: "TEXT", nullable: false),
-                    ProviderDisplayName = table.Column<string>(type: "TEXT", nullable: true),
-                    UserId = table.Column<Guid>(type: "TEXT", nullable: false)
+                    LoginProvider = table.Column<string>(type: "text", nullable: false),
+                    ProviderKey = table.Column<string>(type: "text", nullable: false),
+                    ProviderDisplayName = table.Column<string>(type: "text", nullable: true),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -331,10 +381,10 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "AspNetUserTokens",
                 columns: table => new
                 {
-                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", nullable: false),
-                    Value = table.Column<string>(type: "TEXT", nullable: true)
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    LoginProvider = table.Column<string>(type: "text", nullable: false),
+                    Name = table.Column<string>(type: "text", nullable: false),
+                    Value = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -351,14 +401,15 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "RefreshTokens",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    FamilyId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UsedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    FamilyId = table.Column<Guid>(type: "uuid", nullable: false),
+                    TokenHash = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    SecurityStamp = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -375,32 +426,32 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "Jobs",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    AgentId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    SourceId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    DestinationId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    AdapterPluginId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    AdapterPluginVersion = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    AdapterSettings = table.Column<string>(type: "TEXT", nullable: false),
-                    CronExpression = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Filters = table.Column<string>(type: "TEXT", nullable: false),
-                    SyncMode = table.Column<int>(type: "INTEGER", nullable: false),
-                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    TimeoutSeconds = table.Column<int>(type: "INTEGER", nullable: false),
-                    NextRunAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastRunStatus = table.Column<int>(type: "INTEGER", nullable: true),
-                    LastRunFinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    ConsecutiveFailures = table.Column<int>(type: "INTEGER", nullable: false),
-                    PausedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    PausedReason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    LastSkippedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastSkipReason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Version = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    AgentId = table.Column<Guid>(type: "uuid", nullable: false),
+                    SourceId = table.Column<Guid>(type: "uuid", nullable: false),
+                    DestinationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    AdapterPluginId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    AdapterPluginVersion = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    AdapterSettings = table.Column<string>(type: "text", nullable: false),
+                    CronExpression = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Filters = table.Column<string>(type: "text", nullable: false),
+                    SyncMode = table.Column<int>(type: "integer", nullable: false),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    TimeoutSeconds = table.Column<int>(type: "integer", nullable: false),
+                    NextRunAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastRunStatus = table.Column<int>(type: "integer", nullable: true),
+                    LastRunFinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ConsecutiveFailures = table.Column<int>(type: "integer", nullable: false),
+                    PausedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    PausedReason = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    LastSkippedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastSkipReason = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -435,23 +486,23 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "JobRuns",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    JobId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    AgentId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Trigger = table.Column<int>(type: "INTEGER", nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    QueuedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    RecordsRead = table.Column<long>(type: "INTEGER", nullable: false),
-                    RecordsChanged = table.Column<long>(type: "INTEGER", nullable: false),
-                    RecordsWritten = table.Column<long>(type: "INTEGER", nullable: false),
-                    RecordsRejected = table.Column<long>(type: "INTEGER", nullable: false),
-                    BytesWritten = table.Column<long>(type: "INTEGER", nullable: false),
-                    Error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    LeaseExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    CancelRequestedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    JobId = table.Column<Guid>(type: "uuid", nullable: false),
+                    AgentId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Trigger = table.Column<int>(type: "integer", nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    QueuedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    RecordsRead = table.Column<long>(type: "bigint", nullable: false),
+                    RecordsChanged = table.Column<long>(type: "bigint", nullable: false),
+                    RecordsWritten = table.Column<long>(type: "bigint", nullable: false),
+                    RecordsRejected = table.Column<long>(type: "bigint", nullable: false),
+                    BytesWritten = table.Column<long>(type: "bigint", nullable: false),
+                    Error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    LeaseExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CancelRequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -480,17 +531,17 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "NotificationRules",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Event = table.Column<int>(type: "INTEGER", nullable: false),
-                    Channel = table.Column<int>(type: "INTEGER", nullable: false),
-                    Target = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
-                    JobId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Version = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Event = table.Column<int>(type: "integer", nullable: false),
+                    Channel = table.Column<int>(type: "integer", nullable: false),
+                    Target = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    JobId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -513,14 +564,14 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "JobRunStatusChanges",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    RetailerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    JobRunId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    FromStatus = table.Column<int>(type: "INTEGER", nullable: true),
-                    ToStatus = table.Column<int>(type: "INTEGER", nullable: false),
-                    At = table.Column<long>(type: "INTEGER", nullable: false),
-                    Reason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    RetailerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    JobRunId = table.Column<Guid>(type: "uuid", nullable: false),
+                    FromStatus = table.Column<int>(type: "integer", nullable: true),
+                    ToStatus = table.Column<int>(type: "integer", nullable: false),
+                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Reason = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -633,6 +684,12 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 columns: new[] { "RetailerId", "At" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_RetailerId_Sequence",
+                table: "AuditEvents",
+                columns: new[] { "RetailerId", "Sequence" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AuditEvents_Type",
                 table: "AuditEvents",
                 column: "Type");
@@ -657,6 +714,22 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "IX_Destinations_RetailerId_PluginId",
                 table: "Destinations",
                 columns: new[] { "RetailerId", "PluginId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Invites_Email",
+                table: "Invites",
+                column: "Email");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Invites_RetailerId_CreatedAt",
+                table: "Invites",
+                columns: new[] { "RetailerId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Invites_TokenHash",
+                table: "Invites",
+                column: "TokenHash",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_JobRuns_AgentId_QueuedAt",
@@ -895,10 +968,16 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "AuditChains");
+
+            migrationBuilder.DropTable(
                 name: "AuditEvents");
 
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
+                name: "Invites");
 
             migrationBuilder.DropTable(
                 name: "JobRunStatusChanges");
