@@ -54,6 +54,7 @@ api.MapNotificationRulesEndpoints();
 api.MapJobsEndpoints();
 api.MapRunsEndpoints();
 api.MapLogsEndpoints();
+api.MapRetentionPolicyEndpoints();
 api.MapAuditEndpoints();
 api.MapPluginsEndpoints();
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using GrocerySync.Contracts.Agents;
 using GrocerySync.Hub.Data;
+using GrocerySync.Hub.Tests.Features.Dispatch;
 using GrocerySync.Hub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -66,6 +68,31 @@ public sealed class HeadersAndLimitsTests(HubApps apps)
         Assert.True(answers[5].Headers.RetryAfter?.Delta > TimeSpan.Zero, "A 429 says when to try again.");
         // Another user of the same address has their own allowance.
         Assert.Equal(HttpStatusCode.OK, (await second.GetAsync("/api/v1/jobs", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_agent_protocol_is_rate_limited_per_agent_key_with_retry_after()
+    {
+        var shared = await apps.GetAsync(DatabaseProvider.Sqlite);
+        var tenant = await shared.CreateTenantAsync();
+        var first = await AgentKit.EnrollAgentAsync(tenant);
+        var second = await AgentKit.EnrollAgentAsync(tenant);
+        await using var app = shared.WithWebHostBuilder(b => b.UseSetting("Hub:Agents:RequestsPerMinute", "3"));
+        var firstClient = TestAgent.WithKey(app.CreateClient(), first.ApiKey);
+        var secondClient = TestAgent.WithKey(app.CreateClient(), second.ApiKey);
+        var heartbeat = new HeartbeatRequest(TestAgent.Identity, [], [], 0);
+
+        var answers = new List<HttpResponseMessage>();
+        for (var i = 0; i < 4; i++)
+        {
+            answers.Add(await firstClient.PostAsJsonAsync("/" + AgentRoutes.Heartbeat, heartbeat, Ct));
+        }
+
+        Assert.All(answers.Take(3), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(HttpStatusCode.TooManyRequests, answers[3].StatusCode);
+        Assert.True(answers[3].Headers.RetryAfter?.Delta > TimeSpan.Zero, "A 429 says when to try again.");
+        // Another agent from the same address has its own allowance.
+        Assert.Equal(HttpStatusCode.OK, (await secondClient.PostAsJsonAsync("/" + AgentRoutes.Heartbeat, heartbeat, Ct)).StatusCode);
     }
 
     [Fact]

@@ -75,6 +75,13 @@ internal sealed class HubApp : WebApplicationFactory<Program>
         builder.UseSetting("Hub:RateLimits:ApiPerMinute", "1000000");
         builder.UseSetting("Hub:Agents:RequestsPerMinute", "1000000");
         builder.UseSetting("Hub:Agents:EnrollPerMinute", "100000");
+        if (_options.Time is not null)
+        {
+            // The scheduler sleeps in real time between looks for due triggers; a fake clock that jumps to an
+            // occurrence should not wait for the production default (30 s) to be noticed.
+            builder.UseSetting("Hub:Scheduling:IdleWaitTime", "00:00:01");
+        }
+
         foreach (var (key, value) in _options.Settings)
         {
             builder.UseSetting(key, value);

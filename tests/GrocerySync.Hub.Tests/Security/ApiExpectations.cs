@@ -72,6 +72,8 @@ internal static class ExpectedAccess
         ["DELETE /users/invites/{id}"] = Access.RetailerAdmin,
         ["GET /retailers/{id}/two-factor-policy"] = Access.RetailerAdmin,
         ["PUT /retailers/{id}/two-factor-policy"] = Access.RetailerAdmin,
+        ["GET /retailers/{id}/retention"] = Access.RetailerAdmin,
+        ["PUT /retailers/{id}/retention"] = Access.RetailerAdmin,
 
         // Agents: technicians install and enroll them; changing, revoking and deleting is for admins.
         ["GET /agents"] = Access.AnyUser,
@@ -294,6 +296,7 @@ internal static class RequestBodies
         ["PUT /users/{id}"] = c => c.ReadBackAsync(o => o["displayName"] = c.Name),
         ["POST /users/invites"] = c => Json(new { retailerId = c.RetailerId, email = $"{c.Slug}-invite@test.grocerysync.test", displayName = c.Name, role = "Technician" }),
         ["PUT /retailers/{id}/two-factor-policy"] = c => Json(new { requireTwoFactor = false }),
+        ["PUT /retailers/{id}/retention"] = c => Json(new { logRetentionDays = 30, logRetentionMaxLines = 1_000_000, runRetentionDays = 180 }),
         ["POST /auth/invites/accept"] = c => Json(new { token = "not-an-invitation-token", password = HubApp.Password }),
         ["POST /account/two-factor/enable"] = c => Json(new { code = "000000" }),
         ["POST /account/two-factor/disable"] = c => Json(new { code = "000000" }),

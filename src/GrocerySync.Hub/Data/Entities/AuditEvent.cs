@@ -55,6 +55,7 @@ public enum AuditEventType
     JobRunRequested = 1503,
     JobPaused = 1504,
     JobResumed = 1505,
+    JobRunCancelRequested = 1506,
 
     NotificationRuleCreated = 1600,
     NotificationRuleUpdated = 1601,

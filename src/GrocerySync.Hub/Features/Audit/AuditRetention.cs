@@ -88,7 +88,6 @@ internal sealed class AuditRetentionWorker(IServiceScopeFactory scopes, IOptions
             return;
         }
 
-        using var timer = new PeriodicTimer(settings.SweepInterval, time);
         do
         {
             try
@@ -100,7 +99,7 @@ internal sealed class AuditRetentionWorker(IServiceScopeFactory scopes, IOptions
                 HubLog.AuditRetentionFailed(log, e);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await time.WaitAsync(settings.SweepInterval, stoppingToken));
     }
 
     private async Task SweepAsync(DateTimeOffset cutoff, CancellationToken ct)

@@ -29,23 +29,20 @@ internal abstract class PeriodicService(IServiceScopeFactory scopes, TimeProvide
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, clock);
-        try
+        while (await clock.WaitAsync(Interval, stoppingToken))
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            try
             {
-                try
-                {
-                    await RunOnceAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
-                {
-                    HubLog.BackgroundPassFailed(log, GetType().Name, ex);
-                }
+                await RunOnceAsync(stoppingToken);
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
+            {
+                HubLog.BackgroundPassFailed(log, GetType().Name, ex);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
         }
     }
 }

@@ -1,6 +1,9 @@
+using System.Text.Json.Nodes;
 using GrocerySync.Contracts;
 using GrocerySync.Hub.Api;
 using GrocerySync.Hub.Data;
+using GrocerySync.Hub.Data.Entities;
+using GrocerySync.Hub.Features.Audit;
 using GrocerySync.Hub.Features.Dispatch;
 using GrocerySync.Hub.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -11,13 +14,13 @@ namespace GrocerySync.Hub.Features.Runs;
 /// Cancels a run: a queued run is Cancelled at once; a run an agent has is marked cancel-requested and the agent is
 /// told in its next heartbeat or batch answer, then reports Cancelled (or the lease sweeper ends it when it never does).
 /// </summary>
-internal sealed class RunCancellation(HubDbContext db, RunLifecycle lifecycle, RunService runs, CancelRequests cancels, CurrentUser caller, TimeProvider time)
+internal sealed class RunCancellation(HubDbContext db, RunLifecycle lifecycle, RunService runs, CancelRequests cancels, CurrentUser caller, AuditLog audit, TimeProvider time)
 {
     public async Task<Outcome<RunDetailDto>> CancelAsync(Guid id, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var run = await db.JobRuns.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Id, r.AgentId, r.Status, r.CancelRequestedAt }).SingleOrDefaultAsync(ct);
+            var run = await db.JobRuns.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Id, r.JobId, r.RetailerId, r.AgentId, r.Status, r.CancelRequestedAt }).SingleOrDefaultAsync(ct);
             if (run is null)
             {
                 return Outcome.NotFound;
@@ -34,6 +37,7 @@ internal sealed class RunCancellation(HubDbContext db, RunLifecycle lifecycle, R
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
                 if (await lifecycle.TryFinishAsync(db, id, RunStatus.Queued, RunStatus.Cancelled, now, $"cancelled by {caller.Name ?? "a user"} before an agent took it", counts: null, ct))
                 {
+                    Audit(run.JobId, run.RetailerId, id, run.Status);
                     await db.SaveChangesAsync(ct);
                     await transaction.CommitAsync(ct);
                     return await runs.GetAsync(id, ct);
@@ -46,6 +50,7 @@ internal sealed class RunCancellation(HubDbContext db, RunLifecycle lifecycle, R
 
             if (run.CancelRequestedAt is null)
             {
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
                 var marked = await db.JobRuns
                     .Where(r => r.Id == id && r.Status == run.Status && r.CancelRequestedAt == null)
                     .ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequestedAt, now), ct);
@@ -53,6 +58,10 @@ internal sealed class RunCancellation(HubDbContext db, RunLifecycle lifecycle, R
                 {
                     continue;
                 }
+
+                Audit(run.JobId, run.RetailerId, id, run.Status);
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
             }
 
             cancels.Add(run.AgentId, id);
@@ -61,4 +70,8 @@ internal sealed class RunCancellation(HubDbContext db, RunLifecycle lifecycle, R
 
         return Outcome.Conflict("The run changed while it was being cancelled. Read it again.");
     }
+
+    /// <summary>A person stopping a run is an audited action, recorded with the change it asks for.</summary>
+    private void Audit(Guid jobId, Guid retailerId, Guid runId, RunStatus status) =>
+        audit.Record(AuditEventType.JobRunCancelRequested, "Job", jobId, retailerId, new JsonObject { ["runId"] = runId, ["status"] = status.ToString() });
 }

@@ -22,8 +22,7 @@ internal sealed class ScheduleReconciler(
         var store = DatabaseExtensions.ProviderFor(configuration) == DatabaseProvider.Postgres ? "clustered store on PostgreSQL" : "in-memory store (SQLite hub)";
         HubLog.SchedulerMode(log, store, options.Value.ResolvedInstanceId, options.Value.MisfireThreshold, options.Value.MaxConsecutiveFailures);
         await ReconcileSafelyAsync(atStart: true, stoppingToken);
-        using var timer = new PeriodicTimer(options.Value.ReconcileInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await time.WaitAsync(options.Value.ReconcileInterval, stoppingToken))
         {
             await ReconcileSafelyAsync(atStart: false, stoppingToken);
         }

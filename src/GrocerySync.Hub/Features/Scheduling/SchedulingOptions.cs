@@ -34,5 +34,12 @@ internal sealed class SchedulingOptions
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan ClusterFailoverDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long (real time) the scheduler sleeps before it looks for due triggers again when none was due: the latest a
+    /// trigger can fire after the hub's clock jumps past it (tests with a fake clock set one second).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan IdleWaitTime { get; set; } = TimeSpan.FromSeconds(30);
+
     public string ResolvedInstanceId => string.IsNullOrWhiteSpace(InstanceId) ? Environment.MachineName : InstanceId.Trim();
 }

@@ -20,6 +20,7 @@ internal static class SchedulingSetup
                 // Every replica shares the scheduler name (it is the cluster); each has an id of its own.
                 s.InstanceName = "GrocerySync.Hub";
                 s.InstanceId = options.ResolvedInstanceId;
+                s.IdleWaitTime = options.IdleWaitTime;
             });
             if (postgres)
             {

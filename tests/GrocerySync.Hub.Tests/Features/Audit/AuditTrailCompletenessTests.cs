@@ -178,6 +178,8 @@ public sealed class AuditTrailCompletenessTests(HubApps apps)
         Expect(AuditEventType.JobPaused, job, r, a, "c pause");
         Ok(await admin.PostAsync($"/api/v1/jobs/{job}/resume", null, Ct));
         Expect(AuditEventType.JobResumed, job, r, a);
+        Ok(await admin.PostAsync($"/api/v1/runs/{(string)run["run"]!["id"]!}/cancel", null, Ct)); // also: a job with an active run is not deleted
+        Expect(AuditEventType.JobRunCancelRequested, job, r, a, (string)run["run"]!["id"]!);
         var rule = Id(await ReadAsync(await admin.PostAsJsonAsync("/api/v1/notification-rules", new { name = "c rule", @event = "RunFailed", channel = "Email", target = "ops@c.test", jobId = job }, Ct)));
         await PutBackAsync(admin, $"/api/v1/notification-rules/{rule}", o => o["name"] = "c rule renamed");
         Ok(await admin.DeleteAsync($"/api/v1/notification-rules/{rule}", Ct));

@@ -59,9 +59,13 @@ public sealed class LogIngestTests(HubApps apps)
         var bystander = await app.CreateTenantAsync();
         var agent = await tenant.AddAgentAsync();
         var now = DateTimeOffset.UtcNow;
+        var retention = $"/api/v1/retailers/{tenant.RetailerId}/retention";
+        var refused = await tenant.Admin.Client.PutAsJsonAsync(retention, new { logRetentionDays = 0, logRetentionMaxLines = 50, runRetentionDays = 30 }, Ct);
+        Assert.Contains("logRetentionDays", (await refused.ReadFieldErrorsAsync()).Keys, StringComparer.OrdinalIgnoreCase);
+        (await tenant.Admin.Client.PutAsJsonAsync(retention, new { logRetentionDays = 7, logRetentionMaxLines = 50, runRetentionDays = 30 }, Ct)).EnsureSuccessStatusCode();
+        Assert.Equal(new RetentionPolicyDto(tenant.RetailerId, 7, 50, 30), await tenant.Admin.Client.GetFromJsonAsync<RetentionPolicyDto>(retention, Ct));
         await app.WithDbAsync(async db =>
         {
-            await db.Retailers.Where(r => r.Id == tenant.RetailerId).ExecuteUpdateAsync(s => s.SetProperty(r => r.LogRetentionDays, 7).SetProperty(r => r.LogRetentionMaxLines, 50).SetProperty(r => r.RunRetentionDays, 30), Ct);
             var rows = new List<LogRow>();
             for (var i = 0; i < 30; i++)
             {
