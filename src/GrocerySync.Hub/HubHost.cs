@@ -110,7 +110,7 @@ internal static class HubHost
         {
             await DemoSeeder.SeedAsync(app.Services, DataDirectory.Resolve(hub, app.Environment), log, app.Lifetime.ApplicationStopping);
             app.Lifetime.ApplicationStarted.Register(() =>
-                _ = DemoSeeder.InviteDemoAgentAsync(app.Services, app.Urls.First(), log, app.Lifetime.ApplicationStopping));
+                _ = DemoSeeder.InviteDemoAgentAsync(app.Services, app.Urls.FirstOrDefault() ?? "http://localhost:5080", log, app.Lifetime.ApplicationStopping));
         }
         else
         {
