@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using GrocerySync.Contracts;
 using GrocerySync.Contracts.Agents;
@@ -21,18 +20,15 @@ public sealed class ShutdownAndRevocationTests
         var spec = await TestPlugins.RunAsync(Path.Combine(enrolled.Root, "out"), gate: gate);
         using var a = Child(enrolled, "Agent__ShutdownGracePeriod", "00:01:00");
         using var process = a.Start("run", "--config-dir", enrolled.Root);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        _ = process.StandardOutput.ReadToEndAsync(Ct);
 
         hub.Dispatch(spec);
         await Eventually.TrueAsync(() => hub.EventsOf(spec.RunId).Any(e => e.Kind == RunEventKind.Started), "the run started");
-        await Signal("TERM", process.Id);
+        await process.SignalAsync("TERM");
         await Task.Delay(500, Ct);
         Assert.False(process.HasExited, "the agent exited without waiting for its run");
         await File.WriteAllTextAsync(gate, "open", Ct);
 
-        await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromMinutes(1), Ct);
-        Assert.True(process.ExitCode == 0, await stderr);
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromMinutes(1)) == 0, process.Stderr);
         var finished = hub.FinishedOf(spec.RunId);
         Assert.NotNull(finished);
         Assert.Equal(RunStatus.Succeeded, finished.FinalStatus);
@@ -74,15 +70,11 @@ public sealed class ShutdownAndRevocationTests
         await using var enrolled = await TestAgent.EnrollAsync(hub);
         using var a = Child(enrolled);
         using var process = a.Start("run", "--config-dir", enrolled.Root);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        _ = process.StandardOutput.ReadToEndAsync(Ct);
         await Eventually.TrueAsync(() => hub.Heartbeats.Count >= 2, "the agent heartbeats");
 
         hub.Revoked = true;
-        await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromMinutes(1), Ct);
-
-        Assert.Equal(77, process.ExitCode);
-        var errors = await stderr;
+        Assert.Equal(77, await process.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        var errors = process.Stderr;
         Assert.Contains(HubDouble.RevokedDetail, errors, StringComparison.Ordinal);
         Assert.Contains("Enroll it again", errors, StringComparison.Ordinal);
 
@@ -143,12 +135,5 @@ public sealed class ShutdownAndRevocationTests
 
         Assert.True(File.Exists(enrolled.Folder.ConfigFile));
         return a;
-    }
-
-    private static async Task Signal(string signal, int pid)
-    {
-        using var kill = Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync(Ct);
-        Assert.Equal(0, kill.ExitCode);
     }
 }
