@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GrocerySync.Contracts;
 using GrocerySync.Contracts.Agents;
+using GrocerySync.Tests.Shared;
 
 namespace GrocerySync.Agent.Tests;
 
@@ -124,10 +125,11 @@ public sealed class ShutdownAndRevocationTests
     private static AgentProcess Child(TestAgent enrolled, params string[] setting)
     {
         var a = new AgentProcess();
-        a.Environment["Agent__WorkPollWait"] = "00:00:02";
-        a.Environment["Agent__RetryMaxDelay"] = "00:00:01";
-        a.Environment["Agent__ProgressInterval"] = "00:00:00.300";
-        a.Environment["Logging__Console__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in AgentChildProcess.FastSettings)
+        {
+            a.Environment[name] = value;
+        }
+
         for (var i = 0; i + 1 < setting.Length; i += 2)
         {
             a.Environment[setting[i]] = setting[i + 1];

@@ -18,6 +18,21 @@ internal sealed class AgentChildProcess : IDisposable
 
     private AgentChildProcess(Process process) => _process = process;
 
+    /// <summary>
+    /// Settings (environment variables) with short waits, so tests see outages, recoveries and dispatches quickly;
+    /// no test asserts a duration. The console shows warnings and up.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> FastSettings { get; } = new Dictionary<string, string>
+    {
+        ["Agent__WorkPollWait"] = "00:00:02",
+        ["Agent__RetryMaxDelay"] = "00:00:01",
+        ["Agent__HttpRetries"] = "1",
+        ["Agent__HttpRetryDelay"] = "00:00:00.100",
+        ["Agent__ProgressInterval"] = "00:00:00.300",
+        ["Logging__Console__LogLevel__Default"] = "Warning",
+        ["Logging__Console__LogLevel__Polly"] = "Error",
+    };
+
     /// <summary>The agent from its own build output (see CopyAgentForChildProcesses).</summary>
     public static string AgentDll => Path.Combine(AppContext.BaseDirectory, "agent", "gsagent.dll");
 
