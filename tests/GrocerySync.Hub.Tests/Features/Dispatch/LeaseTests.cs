@@ -129,8 +129,8 @@ public sealed class LeaseTests
         await agent.SendEventsAsync(AgentKit.Started(1, run.Id, clock.GetUtcNow()));
         await before.DisposeAsync();
 
-        // The hub is down far longer than the lease; then it starts again and sweeps at once.
-        clock.Advance(TimeSpan.FromHours(1));
+        // The hub is down far longer than the lease (within the job's timeout); then it starts again and sweeps at once.
+        clock.Advance(TimeSpan.FromMinutes(10));
         await using var after = await HubApp.StartAsync(storage, new HubAppOptions { Time = clock });
         var sweeper = after.Services.GetRequiredService<LeaseSweeper>();
         await sweeper.RunOnceAsync(Ct);
