@@ -26,8 +26,9 @@ public sealed class HubOutageTests
         await using var pair = await RealPair.CreateAsync(hub);
         await pair.MakeExportPipeAsync();
         await pair.EnrollAsync();
-        // One run slot: while the run holds it the agent does not poll, so stopping the hub waits for no long-poll.
-        var agent = pair.StartAgent(("Agent__MaxConcurrentRuns", "1"));
+        // One run slot: while the run holds it the agent does not poll, so stopping the hub waits for no long-poll. A
+        // back-off of up to 5 s (30 s by default): the restarted hub usually sweeps before the agent is back.
+        var agent = pair.StartAgent(("Agent__MaxConcurrentRuns", "1"), ("Agent__RetryMaxDelay", "00:00:05"));
         await pair.WaitOnlineAsync(agent);
         var run = (await pair.RunNowAsync()).Run;
         var export = Encoding.UTF8.GetBytes(RealPair.Catalog(Valid));
