@@ -85,17 +85,27 @@ internal sealed class RealPair : IAsyncDisposable
         var agent = await CreatedAsync<AgentDto>(await admin.PostAsJsonAsync("/api/v1/agents", new { name = TestTenant.Unique("store-agent"), heartbeatIntervalSeconds = KestrelHub.HeartbeatIntervalSeconds }, Ct));
         var source = await CreatedAsync<JsonElement>(await admin.PostAsJsonAsync("/api/v1/sources", new
         {
-            name = TestTenant.Unique("export"), pluginId = "delimited-file", agentId = agent.Id, settings = new { path = pair.SourcePath },
+            name = TestTenant.Unique("export"),
+            pluginId = "delimited-file",
+            agentId = agent.Id,
+            settings = new { path = pair.SourcePath },
         }, Ct));
         var destination = await CreatedAsync<JsonElement>(await admin.PostAsJsonAsync("/api/v1/destinations", new
         {
-            name = TestTenant.Unique("feed-folder"), pluginId = "folder", settings = new { path = pair.OutFolder, fileName = "feed.tsv" },
+            name = TestTenant.Unique("feed-folder"),
+            pluginId = "folder",
+            settings = new { path = pair.OutFolder, fileName = "feed.tsv" },
         }, Ct));
         var job = await CreatedAsync<JobDto>(await admin.PostAsJsonAsync("/api/v1/jobs", new
         {
-            name = TestTenant.Unique("merchant-feed"), agentId = agent.Id, sourceId = source.GetProperty("id").GetGuid(),
-            destinationId = destination.GetProperty("id").GetGuid(), adapterPluginId = "google-merchant",
-            cronExpression = cron, timeZone, syncMode = "Delta",
+            name = TestTenant.Unique("merchant-feed"),
+            agentId = agent.Id,
+            sourceId = source.GetProperty("id").GetGuid(),
+            destinationId = destination.GetProperty("id").GetGuid(),
+            adapterPluginId = "google-merchant",
+            cronExpression = cron,
+            timeZone,
+            syncMode = "Delta",
         }, Ct));
         pair.AgentId = agent.Id;
         pair.JobId = job.Id;
@@ -152,7 +162,9 @@ internal sealed class RealPair : IAsyncDisposable
         Assert.Contains(table, new[] { "events", "logs" });
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
-            DataSource = Path.Combine(AgentDir, "outbox.db"), Mode = SqliteOpenMode.ReadOnly, Pooling = false,
+            DataSource = Path.Combine(AgentDir, "outbox.db"),
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
         }.ToString());
         await connection.OpenAsync(Ct);
         await using var command = connection.CreateCommand();
