@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using GrocerySync.Tests.Shared;
 
 namespace GrocerySync.Agent.Tests;
 
@@ -63,42 +63,11 @@ internal sealed class AgentProcess : IDisposable
     /// <summary>Environment variables for the child process (settings such as <c>Agent__MaxConcurrentRuns</c>).</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
-    /// <summary>The agent from its own build output (see the test project's CopyAgentForChildProcesses).</summary>
-    public static string AgentDll => Path.Combine(AppContext.BaseDirectory, "agent", "gsagent.dll");
+    /// <summary>Starts <c>gsagent ARGS</c> in <see cref="Root"/> with <see cref="Environment"/>.</summary>
+    public AgentChildProcess Start(params string[] args) => AgentChildProcess.Start(args, Environment, Root);
 
-    public Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Root,
-        };
-        psi.ArgumentList.Add(AgentDll);
-        foreach (var (name, value) in Environment)
-        {
-            psi.Environment[name] = value;
-        }
-
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        return Process.Start(psi)!;
-    }
-
-    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        using var p = Start(args);
-        var stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        await p.WaitForExitAsync(timeout.Token);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    /// <summary>Runs <c>gsagent ARGS</c> to its end.</summary>
+    public Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => AgentChildProcess.RunAsync(args, Environment, Root);
 
     public void Dispose()
     {

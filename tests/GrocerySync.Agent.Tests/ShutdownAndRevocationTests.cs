@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json;
 using GrocerySync.Contracts;
 using GrocerySync.Contracts.Agents;
+using GrocerySync.Tests.Shared;
 
 namespace GrocerySync.Agent.Tests;
 
@@ -21,18 +21,15 @@ public sealed class ShutdownAndRevocationTests
         var spec = await TestPlugins.RunAsync(Path.Combine(enrolled.Root, "out"), gate: gate);
         using var a = Child(enrolled, "Agent__ShutdownGracePeriod", "00:01:00");
         using var process = a.Start("run", "--config-dir", enrolled.Root);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        _ = process.StandardOutput.ReadToEndAsync(Ct);
 
         hub.Dispatch(spec);
         await Eventually.TrueAsync(() => hub.EventsOf(spec.RunId).Any(e => e.Kind == RunEventKind.Started), "the run started");
-        await Signal("TERM", process.Id);
+        await process.SignalAsync("TERM");
         await Task.Delay(500, Ct);
         Assert.False(process.HasExited, "the agent exited without waiting for its run");
         await File.WriteAllTextAsync(gate, "open", Ct);
 
-        await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromMinutes(1), Ct);
-        Assert.True(process.ExitCode == 0, await stderr);
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromMinutes(1)) == 0, process.Stderr);
         var finished = hub.FinishedOf(spec.RunId);
         Assert.NotNull(finished);
         Assert.Equal(RunStatus.Succeeded, finished.FinalStatus);
@@ -74,15 +71,11 @@ public sealed class ShutdownAndRevocationTests
         await using var enrolled = await TestAgent.EnrollAsync(hub);
         using var a = Child(enrolled);
         using var process = a.Start("run", "--config-dir", enrolled.Root);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        _ = process.StandardOutput.ReadToEndAsync(Ct);
         await Eventually.TrueAsync(() => hub.Heartbeats.Count >= 2, "the agent heartbeats");
 
         hub.Revoked = true;
-        await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromMinutes(1), Ct);
-
-        Assert.Equal(77, process.ExitCode);
-        var errors = await stderr;
+        Assert.Equal(77, await process.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        var errors = process.Stderr;
         Assert.Contains(HubDouble.RevokedDetail, errors, StringComparison.Ordinal);
         Assert.Contains("Enroll it again", errors, StringComparison.Ordinal);
 
@@ -132,10 +125,11 @@ public sealed class ShutdownAndRevocationTests
     private static AgentProcess Child(TestAgent enrolled, params string[] setting)
     {
         var a = new AgentProcess();
-        a.Environment["Agent__WorkPollWait"] = "00:00:02";
-        a.Environment["Agent__RetryMaxDelay"] = "00:00:01";
-        a.Environment["Agent__ProgressInterval"] = "00:00:00.300";
-        a.Environment["Logging__Console__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in AgentChildProcess.FastSettings)
+        {
+            a.Environment[name] = value;
+        }
+
         for (var i = 0; i + 1 < setting.Length; i += 2)
         {
             a.Environment[setting[i]] = setting[i + 1];
@@ -143,12 +137,5 @@ public sealed class ShutdownAndRevocationTests
 
         Assert.True(File.Exists(enrolled.Folder.ConfigFile));
         return a;
-    }
-
-    private static async Task Signal(string signal, int pid)
-    {
-        using var kill = Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync(Ct);
-        Assert.Equal(0, kill.ExitCode);
     }
 }

@@ -112,7 +112,7 @@ public sealed class SyncCommandTests
             }
 
             Assert.True(temp is not null && new FileInfo(temp).Length > 0, "the agent never started writing the new feed");
-            agent.Kill(entireProcessTree: true);
+            agent.Kill();
             await agent.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
 

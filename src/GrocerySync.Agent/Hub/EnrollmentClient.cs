@@ -11,6 +11,12 @@ namespace GrocerySync.Agent.Hub;
 /// </summary>
 internal sealed class EnrollmentClient(HttpClient http, Uri hub)
 {
+    /// <summary>The hub's <c>code</c> for an enrollment token past its expiry.</summary>
+    public const string ExpiredTokenCode = "enrollment_token_expired";
+
+    /// <summary>The hub's <c>code</c> for an enrollment token it does not know: never issued, already used, or replaced.</summary>
+    public const string UnknownTokenCode = "enrollment_token_unknown";
+
     /// <exception cref="AgentFailure">Unreachable hub (by kind), refused token (by the hub's reason), or not our protocol.</exception>
     public async Task<EnrollResponse> EnrollAsync(string token, AgentIdentity identity, CancellationToken cancellationToken)
     {
@@ -23,14 +29,22 @@ internal sealed class EnrollmentClient(HttpClient http, Uri hub)
         catch (HubRejectedException ex)
         {
             var detail = ex.Detail ?? string.Empty;
-            var reason = detail.Contains("expired", StringComparison.OrdinalIgnoreCase) || ex.Status == HttpStatusCode.Gone ? "token-expired"
-                : detail.Contains("used", StringComparison.OrdinalIgnoreCase) ? "token-used"
-                : ex.Status == HttpStatusCode.NotFound ? "token-unknown"
-                : "refused";
+            // The hub's code decides; it cannot tell a used token from an unknown one (it keeps no used tokens), so
+            // neither may we. Without a code (an older hub), the status and the detail's wording are all there is.
+            var reason = ex.Code switch
+            {
+                ExpiredTokenCode => "token-expired",
+                UnknownTokenCode => "token-unknown",
+                _ when detail.Contains("expired", StringComparison.OrdinalIgnoreCase) || ex.Status == HttpStatusCode.Gone => "token-expired",
+                _ when detail.Contains("already used", StringComparison.OrdinalIgnoreCase) || ex.Status == HttpStatusCode.Conflict => "token-used",
+                _ when ex.Status == HttpStatusCode.NotFound => "token-unknown",
+                _ => "refused",
+            };
             var what = reason switch
             {
                 "token-expired" => "The enrollment token has expired",
                 "token-used" => "The enrollment token was already used",
+                "token-unknown" when ex.Code == UnknownTokenCode => "The hub does not know this enrollment token (unknown, already used or replaced by a newer one)",
                 "token-unknown" => "The hub does not know this enrollment token",
                 _ => "The hub refused the enrollment",
             };

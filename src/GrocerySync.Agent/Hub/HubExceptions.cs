@@ -58,6 +58,9 @@ internal sealed class HubRejectedException : Exception
 
     /// <summary>The problem details' <c>detail</c>, when the hub sent one.</summary>
     public string? Detail { get; }
+
+    /// <summary>The problem details' <c>code</c> extension (the hub's reason for the refusal), when the hub sent one.</summary>
+    public string? Code { get; init; }
 }
 
 /// <summary>The hub revoked this agent's key (401 whose problem detail says so).</summary>

@@ -6,11 +6,15 @@ using System.Text.Json.Serialization.Metadata;
 namespace GrocerySync.Agent.Hub;
 
 /// <summary>RFC 9457 problem details as the hub sends them.</summary>
-internal sealed record HubProblem(string? Type, string? Title, int? Status, string? Detail);
+/// <summary>RFC 9457 problem details; <see cref="Code"/> is the hub's machine-readable reason (the <c>code</c> extension) on refusals the agent acts on.</summary>
+internal sealed record HubProblem(string? Type, string? Title, int? Status, string? Detail, string? Code = null);
 
 /// <summary>Reads hub answers: JSON for success, problem details for refusals, anything else is not our protocol.</summary>
 internal static class HubResponses
 {
+    /// <summary>The hub's <c>code</c> for a revoked agent's key.</summary>
+    public const string RevokedCode = "agent_revoked";
+
     public static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, Uri hub, CancellationToken cancellationToken)
     {
         await EnsureSuccessAsync(response, hub, cancellationToken);
@@ -41,7 +45,8 @@ internal static class HubResponses
         var status = (int)response.StatusCode;
         var problem = await ReadProblemAsync(response, cancellationToken);
         var detail = problem?.Detail ?? problem?.Title;
-        if (response.StatusCode == HttpStatusCode.Unauthorized && detail is not null && detail.Contains("revoked", StringComparison.OrdinalIgnoreCase))
+        if (response.StatusCode == HttpStatusCode.Unauthorized && detail is not null
+            && (problem?.Code == RevokedCode || detail.Contains("revoked", StringComparison.OrdinalIgnoreCase)))
         {
             throw new AgentRevokedException(detail);
         }
@@ -56,7 +61,8 @@ internal static class HubResponses
 
             throw new HubRejectedException(response.StatusCode, detail, detail is null
                 ? $"The hub refused the request (HTTP {status})."
-                : $"The hub refused the request (HTTP {status}): {detail}");
+                : $"The hub refused the request (HTTP {status}): {detail}")
+            { Code = problem?.Code };
         }
 
         if (status >= 500)

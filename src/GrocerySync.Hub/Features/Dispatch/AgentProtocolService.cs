@@ -115,6 +115,28 @@ internal sealed class AgentProtocolService(
         return new BatchAcknowledgement(acknowledged, await CancelRunIdsAsync(agent.AgentId, ct));
     }
 
+    /// <summary>
+    /// The time to record for an agent's event: the agent's clock is not the hub's, so its time is kept between the run's
+    /// previous change (also one not saved yet, earlier in this batch) and the hub's clock. An agent clock that is a
+    /// little behind never puts Running before Dispatched, nor one ahead a finish in the hub's future; events buffered
+    /// while the hub was down keep the times they happened.
+    /// </summary>
+    private async Task<DateTimeOffset> EventTimeAsync(Guid runId, DateTimeOffset at, DateTimeOffset now, CancellationToken ct)
+    {
+        var previous = await db.JobRunStatusChanges.AsNoTracking()
+            .Where(c => c.JobRunId == runId)
+            .OrderByDescending(c => c.Id)
+            .Select(c => (DateTimeOffset?)c.At)
+            .FirstOrDefaultAsync(ct);
+        foreach (var pending in db.JobRunStatusChanges.Local.Where(c => c.JobRunId == runId))
+        {
+            previous = previous is { } p && p >= pending.At ? p : pending.At;
+        }
+
+        var bounded = at > now ? now : at;
+        return previous is { } last && bounded < last ? last : bounded;
+    }
+
     /// <summary>The runs of this agent a user asked to cancel, read from the database (batch answers are rarer than heartbeats).</summary>
     public async Task<IReadOnlyList<Guid>> CancelRunIdsAsync(Guid agentId, CancellationToken ct) =>
         await db.JobRuns.AsNoTracking()
@@ -143,7 +165,7 @@ internal sealed class AgentProtocolService(
             case RunEventKind.Started:
                 if (status == RunStatus.Dispatched)
                 {
-                    ignored = await RunLifecycle.TryStartAsync(db, run.Id, run.RetailerId, e.At, lease, ct) ? null : "the run changed meanwhile";
+                    ignored = await RunLifecycle.TryStartAsync(db, run.Id, run.RetailerId, await EventTimeAsync(run.Id, e.At, now, ct), lease, ct) ? null : "the run changed meanwhile";
                 }
                 else
                 {
@@ -152,7 +174,7 @@ internal sealed class AgentProtocolService(
 
                 break;
             case RunEventKind.Progress:
-                if (status == RunStatus.Dispatched && await RunLifecycle.TryStartAsync(db, run.Id, run.RetailerId, e.At, lease, ct))
+                if (status == RunStatus.Dispatched && await RunLifecycle.TryStartAsync(db, run.Id, run.RetailerId, await EventTimeAsync(run.Id, e.At, now, ct), lease, ct))
                 {
                     status = RunStatus.Running;
                 }
@@ -176,7 +198,7 @@ internal sealed class AgentProtocolService(
                 {
                     ignored = $"the run is already {status}";
                 }
-                else if (!await lifecycle.TryFinishAsync(db, run.Id, status, final, e.At, e.Message ?? (final == RunStatus.Succeeded ? null : $"{final} on the agent"), counts, ct))
+                else if (!await lifecycle.TryFinishAsync(db, run.Id, status, final, await EventTimeAsync(run.Id, e.At, now, ct), e.Message ?? (final == RunStatus.Succeeded ? null : $"{final} on the agent"), counts, ct))
                 {
                     ignored = "the run changed meanwhile";
                 }

@@ -10,7 +10,8 @@ namespace GrocerySync.Hub.Features.Dispatch;
 /// No run is left Dispatched or Running: a run whose lease lapsed (the agent crashed, the machine is off) ends as
 /// Failed with "agent stopped reporting" (Cancelled when a user had asked to cancel it), and a running run past its
 /// job's timeout ends as TimedOut. Each end is a conditional update on the state that was read, so when several
-/// replicas sweep at once each run is ended exactly once.
+/// replicas sweep at once each run is ended exactly once. A lease that lapsed while no hub ran is not held against
+/// the agent until it had one lease's time, from this hub's start, to report.
 /// </summary>
 internal sealed class LeaseSweeper(IServiceScopeFactory scopes, TimeProvider time, IOptions<RunOptions> options, ILogger<LeaseSweeper> log)
     : PeriodicService(scopes, time, log)
@@ -18,6 +19,8 @@ internal sealed class LeaseSweeper(IServiceScopeFactory scopes, TimeProvider tim
     public const string StoppedReporting = "agent stopped reporting";
 
     private const int BatchSize = 500;
+
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
 
     protected override TimeSpan Interval => options.Value.SweepInterval;
 
@@ -33,10 +36,18 @@ internal sealed class LeaseSweeper(IServiceScopeFactory scopes, TimeProvider tim
         var lapsed = await db.JobRuns.AsNoTracking()
             .Where(r => (r.Status == RunStatus.Dispatched || r.Status == RunStatus.Running) && r.LeaseExpiresAt != null && r.LeaseExpiresAt < now)
             .OrderBy(r => r.LeaseExpiresAt)
-            .Select(r => new { r.Id, r.Status, r.CancelRequestedAt })
+            .Select(r => new { r.Id, r.Status, r.CancelRequestedAt, r.AgentId })
             .Take(BatchSize)
             .ToListAsync(ct);
-        foreach (var run in lapsed)
+        var agentIds = lapsed.Select(r => r.AgentId).Distinct().ToList();
+        var intervals = await db.Agents.AsNoTracking()
+            .Where(a => agentIds.Contains(a.Id))
+            .Select(a => new { a.Id, a.HeartbeatIntervalSeconds })
+            .ToDictionaryAsync(a => a.Id, a => a.HeartbeatIntervalSeconds, ct);
+
+        // While no hub ran, no agent could renew a lease: a hub that starts gives each run one lease from its start
+        // to report (buffered events, the next heartbeat) before it counts the lapse. Until then the run waits here.
+        foreach (var run in lapsed.Where(r => now >= _startedAt + options.Value.LeaseFor(intervals.GetValueOrDefault(r.AgentId))))
         {
             var (final, reason) = run.CancelRequestedAt is null
                 ? (RunStatus.Failed, StoppedReporting)

@@ -108,6 +108,29 @@ public sealed class DispatchTests(HubApps apps)
     }
 
     [Theory, DatabaseData]
+    public async Task An_agent_clock_behind_or_ahead_of_the_hub_never_puts_the_run_history_out_of_order(DatabaseProvider provider)
+    {
+        var app = await apps.GetAsync(provider);
+        var tenant = await app.CreateTenantAsync();
+        var agent = await AgentKit.EnrollAgentAsync(tenant);
+        var run = await AgentKit.QueueRunAsync(app, await AgentKit.AddJobAsync(tenant, agent, "pw"));
+        Assert.Single((await agent.PollAsync(wait: 5)).Runs);
+        var dispatched = (await AgentKit.RunAsync(app, run.Id)).StatusChanges.Single(c => c.ToStatus == RunStatus.Dispatched).At;
+
+        // Started by a clock a minute behind the hub's, finished by one an hour ahead.
+        await agent.SendEventsAsync(AgentKit.Started(1, run.Id, dispatched.AddMinutes(-1)));
+        await agent.SendEventsAsync(AgentKit.Finished(2, run.Id, DateTimeOffset.UtcNow.AddHours(1), RunStatus.Succeeded, 10));
+        var received = DateTimeOffset.UtcNow;
+
+        var done = await AgentKit.RunAsync(app, run.Id);
+        Assert.Equal(dispatched, done.StartedAt);
+        Assert.InRange(done.FinishedAt!.Value, dispatched, received);
+        var history = done.StatusChanges.OrderBy(c => c.At).ThenBy(c => c.Id).ToList();
+        Assert.Equal([RunStatus.Queued, RunStatus.Dispatched, RunStatus.Running, RunStatus.Succeeded], history.Select(c => c.ToStatus));
+        Assert.Equal(history.OrderBy(c => c.Id).Select(c => c.Id), history.Select(c => c.Id));
+    }
+
+    [Theory, DatabaseData]
     public async Task Events_drive_the_lifecycle_and_a_resent_batch_is_applied_once(DatabaseProvider provider)
     {
         var app = await apps.GetAsync(provider);

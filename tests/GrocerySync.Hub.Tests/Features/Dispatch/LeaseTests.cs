@@ -116,6 +116,36 @@ public sealed class LeaseTests
         Assert.DoesNotContain(secret, runText, StringComparison.Ordinal);
     }
 
+    [Theory, DatabaseData]
+    public async Task A_lease_that_lapsed_while_no_hub_ran_gives_the_agent_one_lease_from_the_restart_to_report(DatabaseProvider provider)
+    {
+        var clock = AgentKit.NewClock();
+        await using var storage = await HubStorage.CreateAsync(provider);
+        var before = await HubApp.StartAsync(storage, new HubAppOptions { Time = clock });
+        var tenant = await before.CreateTenantAsync();
+        var agent = await AgentKit.EnrollAgentAsync(tenant, heartbeatIntervalSeconds: 30);
+        var run = await AgentKit.QueueRunAsync(before, await AgentKit.AddJobAsync(tenant, agent, "pw"));
+        var lease = TimeSpan.FromSeconds(Assert.Single((await agent.PollAsync(wait: 5)).Runs).LeaseSeconds);
+        await agent.SendEventsAsync(AgentKit.Started(1, run.Id, clock.GetUtcNow()));
+        await before.DisposeAsync();
+
+        // The hub is down far longer than the lease (within the job's timeout); then it starts again and sweeps at once.
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await using var after = await HubApp.StartAsync(storage, new HubAppOptions { Time = clock });
+        var sweeper = after.Services.GetRequiredService<LeaseSweeper>();
+        await sweeper.RunOnceAsync(Ct);
+        Assert.Equal(RunStatus.Running, (await AgentKit.RunAsync(after, run.Id)).Status);
+
+        // One second before a lease has passed since the restart the run still waits for its agent; one second after, it ends.
+        clock.Advance(lease - TimeSpan.FromSeconds(1));
+        await sweeper.RunOnceAsync(Ct);
+        Assert.Equal(RunStatus.Running, (await AgentKit.RunAsync(after, run.Id)).Status);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await sweeper.RunOnceAsync(Ct);
+        var failed = await AgentKit.RunAsync(after, run.Id);
+        Assert.Equal((RunStatus.Failed, LeaseSweeper.StoppedReporting), (failed.Status, failed.Error));
+    }
+
     [Fact]
     public async Task Two_hubs_on_one_PostgreSQL_database_end_each_lapsed_lease_exactly_once()
     {
