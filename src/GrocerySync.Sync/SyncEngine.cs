@@ -347,7 +347,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
                 continue;
             }
 
-            p.ContentHashes[row] = ContentHash(batch, row, hashedSlots, ref hashScratch);
+            p.ContentHashes[row] = ContentHash(record, hashedSlots, ref hashScratch);
             p.Status[row] = RowStatus.Candidate;
         }
     }
@@ -382,12 +382,12 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         return scratch.AsSpan(0, sku.Length + 1 + store.Length);
     }
 
-    private static ulong ContentHash(SourceBatch batch, int row, int[] slots, ref byte[] scratch)
+    private static ulong ContentHash(GroceryRecord record, int[] slots, ref byte[] scratch)
     {
         var n = 0;
         foreach (var slot in slots)
         {
-            var f = batch.GetField(row, slot).Trim(" \t\r\n"u8);
+            var f = slot < CanonicalFields.Count ? record.GetText((CanonicalField)slot) : record.GetAttributeValue(slot - CanonicalFields.Count);
             if (scratch.Length - n < f.Length + 1)
             {
                 Array.Resize(ref scratch, Math.Max(scratch.Length * 2, n + f.Length + 1));
