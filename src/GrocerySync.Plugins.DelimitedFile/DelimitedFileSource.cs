@@ -37,6 +37,7 @@ internal sealed class DelimitedFileSource(DelimitedFileOptions options) : ISourc
         try
         {
             stream = new FileStream(options.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            context.ReportTotalBytes(stream.Length);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -62,6 +62,32 @@ internal sealed class DeltaTracker
 
     public int DeletedCount => PreviousCount - Matched;
 
+    /// <summary>
+    /// Makes room for <paramref name="expectedRecords"/> records in the new state (and, in a first run, as many new
+    /// keys), with a little slack for an estimate on the low side.
+    /// </summary>
+    public void Reserve(int expectedRecords)
+    {
+        var capacity = expectedRecords + (expectedRecords / 32);
+        if (capacity > _keyHashes.Length)
+        {
+            Array.Resize(ref _keyHashes, capacity);
+            Array.Resize(ref _contentHashes, capacity);
+            Array.Resize(ref _keyEnds, capacity);
+        }
+
+        var keyBytes = _count == 0 ? 0 : (long)_keyLength * capacity / _count;
+        if (keyBytes > _keys.Length)
+        {
+            Array.Resize(ref _keys, (int)Math.Min(keyBytes, Array.MaxLength));
+        }
+
+        if (_old is null)
+        {
+            _newKeys.Reserve(expectedRecords);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public DeltaDecision Classify(ulong keyHash, ulong contentHash, out int oldPosition)
     {
@@ -314,19 +340,34 @@ internal sealed class DeltaTracker
         {
             if ((_count + 1) * 2 > _slots.Length)
             {
-                var old = _slots;
-                _slots = new int[old.Length * 2];
-                foreach (var v in old)
-                {
-                    if (v != 0)
-                    {
-                        Insert(v);
-                    }
-                }
+                Rehash(_slots.Length * 2);
             }
 
             Insert(position + 1);
             _count++;
+        }
+
+        /// <summary>Grows the table once to the size <paramref name="count"/> keys will need.</summary>
+        public void Reserve(int count)
+        {
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(count, 1) * 2);
+            if (size > _slots.Length)
+            {
+                Rehash(size);
+            }
+        }
+
+        private void Rehash(int size)
+        {
+            var old = _slots;
+            _slots = new int[size];
+            foreach (var v in old)
+            {
+                if (v != 0)
+                {
+                    Insert(v);
+                }
+            }
         }
 
         private void Insert(int entry)

@@ -179,6 +179,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             CancellationToken.None);
 
         var output = NewOutputBuffer();
+        var reserved = false;
         var pendingRecords = 0;
         var lastProgress = started;
         var full = job.Mode == SyncMode.Full;
@@ -274,6 +275,12 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
                         }
                     }
 
+                    if (!reserved)
+                    {
+                        reserved = true;
+                        ReserveState(tracker, run.TotalBytes, p.Batch.DataLength, p.Count);
+                    }
+
                     run.ReturnBatch(p.Batch);
                     prepared.Enqueue(p);
                     if (run.Changed > changeLimit && tracker.UsedContentHashes)
@@ -348,6 +355,22 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             // touching the source and the transaction first.
             await Task.WhenAll(producer, writer).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    /// <summary>
+    /// Sizes the new state from the source's size and the first batch's bytes per row: a first run of a million rows
+    /// otherwise grows its arrays six times (copying them and touching twice the memory). Space reserved beyond the
+    /// rows that come is never touched, so an estimate on the high side costs no resident memory.
+    /// </summary>
+    private static void ReserveState(DeltaTracker tracker, long totalBytes, int batchBytes, int batchRows)
+    {
+        if (totalBytes <= 0 || batchBytes <= 0 || batchRows == 0)
+        {
+            return;
+        }
+
+        var expected = (long)(totalBytes / ((double)batchBytes / batchRows));
+        tracker.Reserve((int)Math.Min(expected, Array.MaxLength / 8));
     }
 
     private static OutputBuffer NewOutputBuffer() => new(FlushBytes + (FlushBytes / 4));
@@ -488,6 +511,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         private long _rejected;
         private long _bytesRead;
         private long _bytesWritten;
+        private long _totalBytes;
 
         public SyncJob Job { get; } = job;
 
@@ -528,6 +552,13 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         public void AddBytesRead(long n) => Interlocked.Add(ref _bytesRead, n);
 
         public void AddBytesWritten(long n) => Interlocked.Add(ref _bytesWritten, n);
+
+        /// <summary>The source's whole size in bytes, if it told (0 otherwise).</summary>
+        public long TotalBytes
+        {
+            get => Interlocked.Read(ref _totalBytes);
+            set => Interlocked.Exchange(ref _totalBytes, value);
+        }
 
         public void Reject(RejectedRow row, bool fromSource = false)
         {
@@ -622,5 +653,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             run.Reject(new RejectedRow(lineNumber, field, reason, null), fromSource: true);
 
         public override void ReportBytesRead(long bytes) => run.AddBytesRead(bytes);
+
+        public override void ReportTotalBytes(long bytes) => run.TotalBytes = bytes;
     }
 }

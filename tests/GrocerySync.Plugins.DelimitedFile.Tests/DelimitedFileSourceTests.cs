@@ -155,6 +155,7 @@ public sealed class DelimitedFileSourceTests
         Assert.Equal(Enumerable.Range(2, 50_000).Select(i => (long)i), s.Rows.Select(r => r.Line));
         Assert.Equal("Name 49999, with comma", s.Rows[^1].Fields[CanonicalField.Name]);
         Assert.Equal(Encoding.UTF8.GetByteCount(sb.ToString()), s.BytesRead);
+        Assert.Equal(s.BytesRead, s.TotalBytes); // told up front, so the engine can size its state
     }
 
     [Fact]
