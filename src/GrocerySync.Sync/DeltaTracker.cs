@@ -63,11 +63,17 @@ internal sealed class DeltaTracker
     public int DeletedCount => PreviousCount - Matched;
 
     /// <summary>
-    /// Makes room for <paramref name="expectedRecords"/> records in the new state (and, in a first run, as many new
-    /// keys), with a little slack for an estimate on the low side.
+    /// In a first run, makes room for <paramref name="expectedRecords"/> records in the new state and as many new
+    /// keys, with a little slack for an estimate on the low side. A delta run is already sized from the previous state
+    /// (growing it again here would only leave a copy behind).
     /// </summary>
     public void Reserve(int expectedRecords)
     {
+        if (_old is not null)
+        {
+            return;
+        }
+
         var capacity = expectedRecords + (expectedRecords / 32);
         if (capacity > _keyHashes.Length)
         {
@@ -82,10 +88,7 @@ internal sealed class DeltaTracker
             Array.Resize(ref _keys, (int)Math.Min(keyBytes, Array.MaxLength));
         }
 
-        if (_old is null)
-        {
-            _newKeys.Reserve(expectedRecords);
-        }
+        _newKeys.Reserve(expectedRecords);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
