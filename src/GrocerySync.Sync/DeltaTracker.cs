@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using GrocerySync.Plugins.Abstractions;
 
 namespace GrocerySync.Sync;
 
@@ -89,6 +91,16 @@ internal sealed class DeltaTracker
         }
 
         _newKeys.Reserve(expectedRecords);
+    }
+
+    /// <summary>Starts fetching what <see cref="Classify"/> will read for a key that comes a few rows later (a first run only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(ulong keyHash)
+    {
+        if (_old is null)
+        {
+            _newKeys.Prefetch(keyHash);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -307,11 +319,16 @@ internal sealed class DeltaTracker
 
     /// <summary>
     /// The keys added as new in this run, as an open-addressing table of positions in the new state (4 bytes a slot
-    /// instead of 8: the key hash itself is read from the new state's arrays).
+    /// instead of 8: the key hash itself is read from the new state's arrays). In a first run every row probes a
+    /// random slot of a table far larger than the caches, so each slot also keeps 4 bits of the key hash (most
+    /// probes of an occupied slot then end without reading the new state) and the engine prefetches the slot of a
+    /// row a few rows ahead.
     /// </summary>
     private sealed class NewKeySet(DeltaTracker owner)
     {
-        private int[] _slots = new int[1 << 12];
+        private const int PositionBits = 28;
+        private const uint PositionMask = (1u << PositionBits) - 1;
+        private uint[] _slots = new uint[1 << 12];
         private int _count;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -323,6 +340,7 @@ internal sealed class DeltaTracker
             }
 
             var mask = _slots.Length - 1;
+            var tag = Tag(hash);
             for (var i = (int)(hash & (uint)mask); ; i = (i + 1) & mask)
             {
                 var s = _slots[i];
@@ -331,9 +349,21 @@ internal sealed class DeltaTracker
                     return false;
                 }
 
-                if (owner._keyHashes[s - 1] == hash)
+                if ((s & ~PositionMask) == tag && owner._keyHashes[(s & PositionMask) - 1] == hash)
                 {
                     return true;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public unsafe void Prefetch(ulong hash)
+        {
+            if (Sse.IsSupported)
+            {
+                fixed (uint* slots = _slots)
+                {
+                    Sse.Prefetch0(slots + (hash & (uint)(_slots.Length - 1)));
                 }
             }
         }
@@ -341,12 +371,17 @@ internal sealed class DeltaTracker
         /// <summary>Adds the entry at <paramref name="position"/> of the new state.</summary>
         public void Add(int position)
         {
+            if (position >= PositionMask)
+            {
+                throw new PluginException($"A run can hold at most {PositionMask:N0} records.");
+            }
+
             if ((_count + 1) * 2 > _slots.Length)
             {
                 Rehash(_slots.Length * 2);
             }
 
-            Insert(position + 1);
+            Insert((uint)(position + 1) | Tag(owner._keyHashes[position]));
             _count++;
         }
 
@@ -360,10 +395,13 @@ internal sealed class DeltaTracker
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint Tag(ulong hash) => (uint)(hash >> 60) << PositionBits;
+
         private void Rehash(int size)
         {
             var old = _slots;
-            _slots = new int[size];
+            _slots = new uint[size];
             foreach (var v in old)
             {
                 if (v != 0)
@@ -373,10 +411,10 @@ internal sealed class DeltaTracker
             }
         }
 
-        private void Insert(int entry)
+        private void Insert(uint entry)
         {
             var mask = _slots.Length - 1;
-            var i = (int)(owner._keyHashes[entry - 1] & (uint)mask);
+            var i = (int)(owner._keyHashes[(entry & PositionMask) - 1] & (uint)mask);
             while (_slots[i] != 0)
             {
                 i = (i + 1) & mask;
