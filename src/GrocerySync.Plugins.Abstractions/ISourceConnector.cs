@@ -43,6 +43,15 @@ public abstract class SourceReadContext
 
     /// <summary>Adds to the count of bytes read, for live progress; thread-safe.</summary>
     public abstract void ReportBytesRead(long bytes);
+
+    /// <summary>
+    /// Tells the engine how large the whole source is, in bytes, when the source knows it before reading (a file's
+    /// length), so the engine can size its per-record state once instead of growing it while reading. Optional: call
+    /// it once, before yielding the first batch. The base implementation ignores it. Since SDK 1.1.
+    /// </summary>
+    public virtual void ReportTotalBytes(long bytes)
+    {
+    }
 }
 
 /// <summary>The outcome of a connection test.</summary>

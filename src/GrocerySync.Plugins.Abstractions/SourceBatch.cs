@@ -61,6 +61,32 @@ public sealed class SourceBatch
         return new ReadOnlySpan<byte>(_data, _ranges[i], _ranges[i + 1]);
     }
 
+    /// <summary>
+    /// Writes the (start, length) of every slot of <paramref name="row"/>, without surrounding spaces, tabs and line
+    /// breaks, into <paramref name="ranges"/> and returns the buffer they index.
+    /// </summary>
+    internal byte[] GetTrimmedRanges(int row, Span<int> ranges)
+    {
+        var source = _ranges.AsSpan(row * SlotCount * 2, SlotCount * 2);
+        for (var i = 0; i < source.Length; i += 2)
+        {
+            var start = source[i];
+            var length = source[i + 1];
+            if (length > 0 && (_data[start] <= (byte)' ' || _data[start + length - 1] <= (byte)' '))
+            {
+                var field = _data.AsSpan(start, length);
+                var trimmed = field.TrimStart(" \t\r\n"u8);
+                start += length - trimmed.Length;
+                length = trimmed.TrimEnd(" \t\r\n"u8).Length;
+            }
+
+            ranges[i] = start;
+            ranges[i + 1] = length;
+        }
+
+        return _data;
+    }
+
     /// <summary>Starts a new row with every field empty and returns its index.</summary>
     public int AddRow(long lineNumber)
     {

@@ -37,6 +37,10 @@ internal sealed class DelimitedFileSource(DelimitedFileOptions options) : ISourc
         try
         {
             stream = new FileStream(options.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            if (stream.CanSeek)
+            {
+                context.ReportTotalBytes(stream.Length); // a named pipe has no length
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

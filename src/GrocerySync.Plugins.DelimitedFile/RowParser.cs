@@ -1,5 +1,8 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace GrocerySync.Plugins.DelimitedFile;
 
@@ -72,6 +75,59 @@ internal sealed class RowParser(byte delimiter)
         FieldCount++;
     }
 
+    /// <summary>
+    /// The fast path for a row without quotes that ends inside the buffer (nearly every row of a real export): finds
+    /// the delimiters and the line break 32 bytes at a time instead of one search per field. Returns
+    /// <see langword="false"/> for anything else (a quote anywhere in the row, the end of the buffer, no vector
+    /// hardware), which <see cref="Parse"/> then handles byte by byte.
+    /// </summary>
+    private bool TryParsePlainRow(ReadOnlySpan<byte> data, int p, out int next)
+    {
+        FieldCount = 0;
+        next = p;
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            return false;
+        }
+
+        ref var origin = ref MemoryMarshal.GetReference(data);
+        var delimiters = Vector256.Create(delimiter);
+        var newlines = Vector256.Create((byte)'\n');
+        var quotes = Vector256.Create(Quote);
+        var fieldStart = p;
+        for (var block = p; block <= data.Length - Vector256<byte>.Count; block += Vector256<byte>.Count)
+        {
+            var v = Vector256.LoadUnsafe(ref origin, (nuint)block);
+            var stops = (Vector256.Equals(v, delimiters) | Vector256.Equals(v, newlines) | Vector256.Equals(v, quotes)).ExtractMostSignificantBits();
+            while (stops != 0)
+            {
+                var at = block + BitOperations.TrailingZeroCount(stops);
+                stops &= stops - 1;
+                var b = data[at];
+                if (b == delimiter)
+                {
+                    Add(fieldStart, at - fieldStart, false);
+                    fieldStart = at + 1;
+                }
+                else if (b == Quote)
+                {
+                    FieldCount = 0;
+                    return false;
+                }
+                else
+                {
+                    var end = at > fieldStart && data[at - 1] == (byte)'\r' ? at - 1 : at;
+                    Add(fieldStart, end - fieldStart, false);
+                    next = at + 1;
+                    return true;
+                }
+            }
+        }
+
+        FieldCount = 0;
+        return false;
+    }
+
     /// <summary>Parses the row starting at <paramref name="p"/>.</summary>
     /// <param name="data">The buffer.</param>
     /// <param name="p">Row start.</param>
@@ -81,9 +137,15 @@ internal sealed class RowParser(byte delimiter)
     /// <param name="error">Why a malformed row is malformed.</param>
     public ParseResult Parse(ReadOnlySpan<byte> data, int p, bool eof, out int next, out int newlines, out string? error)
     {
+        error = null;
+        if (TryParsePlainRow(data, p, out next))
+        {
+            newlines = 1;
+            return ParseResult.Row;
+        }
+
         FieldCount = 0;
         newlines = 0;
-        error = null;
         next = p;
         while (true)
         {

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using GrocerySync.Plugins.Abstractions;
 
 namespace GrocerySync.Sync;
 
@@ -61,6 +63,45 @@ internal sealed class DeltaTracker
     public bool UsedLookups => _index is not null;
 
     public int DeletedCount => PreviousCount - Matched;
+
+    /// <summary>
+    /// In a first run, makes room for <paramref name="expectedRecords"/> records in the new state and as many new
+    /// keys, with a little slack for an estimate on the low side. A delta run is already sized from the previous state
+    /// (growing it again here would only leave a copy behind).
+    /// </summary>
+    public void Reserve(int expectedRecords)
+    {
+        if (_old is not null)
+        {
+            return;
+        }
+
+        var capacity = expectedRecords + (expectedRecords / 32);
+        if (capacity > _keyHashes.Length)
+        {
+            Array.Resize(ref _keyHashes, capacity);
+            Array.Resize(ref _contentHashes, capacity);
+            Array.Resize(ref _keyEnds, capacity);
+        }
+
+        var keyBytes = _count == 0 ? 0 : (long)_keyLength * capacity / _count;
+        if (keyBytes > _keys.Length)
+        {
+            Array.Resize(ref _keys, (int)Math.Min(keyBytes, Array.MaxLength));
+        }
+
+        _newKeys.Reserve(expectedRecords);
+    }
+
+    /// <summary>Starts fetching what <see cref="Classify"/> will read for a key that comes a few rows later (a first run only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(ulong keyHash)
+    {
+        if (_old is null)
+        {
+            _newKeys.Prefetch(keyHash);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public DeltaDecision Classify(ulong keyHash, ulong contentHash, out int oldPosition)
@@ -278,11 +319,16 @@ internal sealed class DeltaTracker
 
     /// <summary>
     /// The keys added as new in this run, as an open-addressing table of positions in the new state (4 bytes a slot
-    /// instead of 8: the key hash itself is read from the new state's arrays).
+    /// instead of 8: the key hash itself is read from the new state's arrays). In a first run every row probes a
+    /// random slot of a table far larger than the caches, so each slot also keeps 4 bits of the key hash (most
+    /// probes of an occupied slot then end without reading the new state) and the engine prefetches the slot of a
+    /// row a few rows ahead.
     /// </summary>
     private sealed class NewKeySet(DeltaTracker owner)
     {
-        private int[] _slots = new int[1 << 12];
+        private const int PositionBits = 28;
+        private const uint PositionMask = (1u << PositionBits) - 1;
+        private uint[] _slots = new uint[1 << 12];
         private int _count;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -294,6 +340,7 @@ internal sealed class DeltaTracker
             }
 
             var mask = _slots.Length - 1;
+            var tag = Tag(hash);
             for (var i = (int)(hash & (uint)mask); ; i = (i + 1) & mask)
             {
                 var s = _slots[i];
@@ -302,9 +349,21 @@ internal sealed class DeltaTracker
                     return false;
                 }
 
-                if (owner._keyHashes[s - 1] == hash)
+                if ((s & ~PositionMask) == tag && owner._keyHashes[(s & PositionMask) - 1] == hash)
                 {
                     return true;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public unsafe void Prefetch(ulong hash)
+        {
+            if (Sse.IsSupported)
+            {
+                fixed (uint* slots = _slots)
+                {
+                    Sse.Prefetch0(slots + (hash & (uint)(_slots.Length - 1)));
                 }
             }
         }
@@ -312,27 +371,50 @@ internal sealed class DeltaTracker
         /// <summary>Adds the entry at <paramref name="position"/> of the new state.</summary>
         public void Add(int position)
         {
-            if ((_count + 1) * 2 > _slots.Length)
+            if (position >= PositionMask)
             {
-                var old = _slots;
-                _slots = new int[old.Length * 2];
-                foreach (var v in old)
-                {
-                    if (v != 0)
-                    {
-                        Insert(v);
-                    }
-                }
+                throw new PluginException($"A run can hold at most {PositionMask:N0} records.");
             }
 
-            Insert(position + 1);
+            if ((_count + 1) * 2 > _slots.Length)
+            {
+                Rehash(_slots.Length * 2);
+            }
+
+            Insert((uint)(position + 1) | Tag(owner._keyHashes[position]));
             _count++;
         }
 
-        private void Insert(int entry)
+        /// <summary>Grows the table once to the size <paramref name="count"/> keys will need.</summary>
+        public void Reserve(int count)
+        {
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(count, 1) * 2);
+            if (size > _slots.Length)
+            {
+                Rehash(size);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint Tag(ulong hash) => (uint)(hash >> 60) << PositionBits;
+
+        private void Rehash(int size)
+        {
+            var old = _slots;
+            _slots = new uint[size];
+            foreach (var v in old)
+            {
+                if (v != 0)
+                {
+                    Insert(v);
+                }
+            }
+        }
+
+        private void Insert(uint entry)
         {
             var mask = _slots.Length - 1;
-            var i = (int)(owner._keyHashes[entry - 1] & (uint)mask);
+            var i = (int)(owner._keyHashes[(entry & PositionMask) - 1] & (uint)mask);
             while (_slots[i] != 0)
             {
                 i = (i + 1) & mask;

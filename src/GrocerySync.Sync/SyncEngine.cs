@@ -9,8 +9,9 @@ namespace GrocerySync.Sync;
 
 /// <summary>
 /// Runs a job: source → validate/normalise → filter → delta → adapter → destination, streaming with bounded memory.
-/// The source runs on its own thread and hands batches over a bounded channel; validation, delta and formatting run
-/// on the caller's. The destination commits first; the delta state is committed only after it, so a failed or
+/// Four stages joined by bounded channels: the source reads and parses; a second thread validates, filters and
+/// hashes; the caller compares with the last state and formats; a fourth thread writes to the destination. The
+/// destination commits first; the delta state is committed only after it, so a failed or
 /// killed run never hides a change from the next one.
 /// </summary>
 /// <param name="registry">Where plugins come from.</param>
@@ -21,6 +22,13 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
     private const string ContentVersion = "content-v1";
 
     private const int FlushBytes = 1 << 20;
+
+    // Source batches of about 1,700 catalog rows: with a batch (data, field ranges, records) in each of the four stages
+    // and two in each channel, 1 MB batches cost 35 MB of memory; at this size the hand-overs are still negligible.
+    private const int BatchBytes = 256 * 1024;
+
+    // How far ahead the consumer prefetches the delta tracker's lookups: a few rows' formatting hides a cache miss.
+    private const int PrefetchRows = 8;
     private const int MaxRejectSamples = 100;
 
     /// <summary>Runs a job once.</summary>
@@ -125,15 +133,37 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             : [.. job.Mapping.Fields.Keys.Select(f => (int)f).Order(), .. Enumerable.Range(CanonicalFields.Count, job.Mapping.Attributes.Count)];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
-        // Source thread: read, then validate, filter and hash each batch before handing it over.
-        var producer = Task.Run(
+        // Source stage: read and parse. Prepare stage: validate, filter and hash each batch. Two threads rather than
+        // one, because every row needs both while a delta run has little else to do; the consumer only compares,
+        // formats and hands output to the writer stage.
+        var parsed = Channel.CreateBounded<SourceBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var sourceStage = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await foreach (var batch in source.ReadAsync(sourceContext, stop.Token).WithCancellation(stop.Token))
+                    {
+                        await parsed.Writer.WriteAsync(batch, stop.Token);
+                    }
+
+                    parsed.Writer.TryComplete();
+                }
+                catch (Exception ex)
+                {
+                    parsed.Writer.TryComplete(ex);
+                }
+            },
+            CancellationToken.None);
+
+        var prepareStage = Task.Run(
             async () =>
             {
                 try
                 {
                     var keyScratch = new byte[RecordNormalizer.MaxSkuBytes + 1 + 256];
                     var hashScratch = new byte[4096];
-                    await foreach (var batch in source.ReadAsync(sourceContext, stop.Token).WithCancellation(stop.Token))
+                    await foreach (var batch in parsed.Reader.ReadAllAsync(stop.Token))
                     {
                         var p = prepared.TryDequeue(out var reused) ? reused : new PreparedBatch();
                         p.Reset(batch);
@@ -150,8 +180,36 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             },
             CancellationToken.None);
 
-        var output = new OutputBuffer(FlushBytes + (FlushBytes / 4));
-        var sequence = 0L;
+        // Writer stage: destination writes (about 150 MB into the page cache for a full run of a million rows) run on
+        // their own thread, so formatting never waits for them. Filled buffers go over a bounded channel and come back
+        // through the free list, so at most four buffers exist. A failed write completes the channel with the
+        // destination's exception; the consumer sees it at its next hand-over and the run rolls back.
+        var writes = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var freeBuffers = new ConcurrentQueue<OutputBuffer>();
+        var writeStage = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    var sequence = 0L;
+                    await foreach (var write in writes.Reader.ReadAllAsync(stop.Token))
+                    {
+                        await tx.WriteAsync(new DestinationBatch(write.Buffer.WrittenMemory, write.RecordCount, sequence++, write.IsLast), stop.Token);
+                        run.AddBytesWritten(write.Buffer.WrittenCount);
+                        write.Buffer.Clear();
+                        freeBuffers.Enqueue(write.Buffer);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    writes.Writer.TryComplete(ex);
+                    throw;
+                }
+            },
+            CancellationToken.None);
+
+        var output = NewOutputBuffer();
+        var reserved = false;
         var pendingRecords = 0;
         var lastProgress = started;
         var full = job.Mode == SyncMode.Full;
@@ -165,9 +223,17 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
                 return;
             }
 
-            await tx.WriteAsync(new DestinationBatch(output.WrittenMemory, pendingRecords, sequence++, last), ct);
-            run.BytesWritten += output.WrittenCount;
-            output.Clear();
+            try
+            {
+                await writes.Writer.WriteAsync(new PendingWrite(output, pendingRecords, last), ct);
+            }
+            catch (ChannelClosedException)
+            {
+                await writeStage; // throws the destination's own exception
+                throw;
+            }
+
+            output = freeBuffers.TryDequeue(out var free) ? free : NewOutputBuffer();
             pendingRecords = 0;
         }
 
@@ -189,6 +255,11 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
                     var status = p.Status;
                     for (var row = 0; row < p.Count; row++)
                     {
+                        if (row + PrefetchRows < p.Count)
+                        {
+                            tracker.Prefetch(p.KeyHashes[row + PrefetchRows]);
+                        }
+
                         switch (status[row])
                         {
                             case RowStatus.Candidate:
@@ -239,6 +310,12 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
                         }
                     }
 
+                    if (!reserved)
+                    {
+                        reserved = true;
+                        ReserveState(tracker, run.TotalBytes, p.Batch.DataLength, p.Count);
+                    }
+
                     run.ReturnBatch(p.Batch);
                     prepared.Enqueue(p);
                     if (run.Changed > changeLimit && tracker.UsedContentHashes)
@@ -260,7 +337,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
                 }
             }
 
-            await producer;
+            await prepareStage;
             tracker.ResolveDeferredCarries();
 
             var changedForGuard = tracker.UsedContentHashes ? run.Changed : 0;
@@ -298,21 +375,40 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
 
             adapter.WriteFooter(output);
             await FlushAsync(true);
+            writes.Writer.Complete();
+            await writeStage;
             progress?.Report(run.Progress(timeProvider.GetElapsedTime(started)));
             return null;
         }
         finally
         {
+            writes.Writer.TryComplete();
             await stop.CancelAsync();
-            try
-            {
-                await producer;
-            }
-            catch (OperationCanceledException)
-            {
-            }
+
+            // After a failure or an early stop the run is rolled back: what the other stages ended with no longer
+            // matters (a destination failure has already surfaced through FlushAsync), but they must have stopped
+            // touching the source and the transaction first.
+            await Task.WhenAll(sourceStage, prepareStage, writeStage).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    /// <summary>
+    /// Sizes the new state from the source's size and the first batch's bytes per row: a first run of a million rows
+    /// otherwise grows its arrays six times (copying them and touching twice the memory). Space reserved beyond the
+    /// rows that come is never touched, so an estimate on the high side costs no resident memory.
+    /// </summary>
+    private static void ReserveState(DeltaTracker tracker, long totalBytes, int batchBytes, int batchRows)
+    {
+        if (totalBytes <= 0 || batchBytes <= 0 || batchRows == 0)
+        {
+            return;
+        }
+
+        var expected = (long)(totalBytes / ((double)batchBytes / batchRows));
+        tracker.Reserve((int)Math.Min(expected, Array.MaxLength / 8));
+    }
+
+    private static OutputBuffer NewOutputBuffer() => new(FlushBytes + (FlushBytes / 4));
 
     private static void Prepare(
         PreparedBatch p, SyncJob job, RecordNormalizer normalizer, RecordFilter filter, DateTimeOffset? since, int[] hashedSlots, byte[] keyScratch, ref byte[] hashScratch)
@@ -347,7 +443,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
                 continue;
             }
 
-            p.ContentHashes[row] = ContentHash(batch, row, hashedSlots, ref hashScratch);
+            p.ContentHashes[row] = ContentHash(record, hashedSlots, ref hashScratch);
             p.Status[row] = RowStatus.Candidate;
         }
     }
@@ -382,12 +478,12 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         return scratch.AsSpan(0, sku.Length + 1 + store.Length);
     }
 
-    private static ulong ContentHash(SourceBatch batch, int row, int[] slots, ref byte[] scratch)
+    private static ulong ContentHash(GroceryRecord record, int[] slots, ref byte[] scratch)
     {
         var n = 0;
         foreach (var slot in slots)
         {
-            var f = batch.GetField(row, slot).Trim(" \t\r\n"u8);
+            var f = slot < CanonicalFields.Count ? record.GetText((CanonicalField)slot) : record.GetAttributeValue(slot - CanonicalFields.Count);
             if (scratch.Length - n < f.Length + 1)
             {
                 Array.Resize(ref scratch, Math.Max(scratch.Length * 2, n + f.Length + 1));
@@ -449,6 +545,8 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         private readonly ConcurrentQueue<SourceBatch> _pool = new();
         private long _rejected;
         private long _bytesRead;
+        private long _bytesWritten;
+        private long _totalBytes;
 
         public SyncJob Job { get; } = job;
 
@@ -474,7 +572,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
 
         public long DeletionsWritten { get; set; }
 
-        public long BytesWritten { get; set; }
+        public long BytesWritten => Interlocked.Read(ref _bytesWritten);
 
         public long BytesRead => Interlocked.Read(ref _bytesRead);
 
@@ -487,6 +585,15 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         public TimeSpan SaveState { get; set; }
 
         public void AddBytesRead(long n) => Interlocked.Add(ref _bytesRead, n);
+
+        public void AddBytesWritten(long n) => Interlocked.Add(ref _bytesWritten, n);
+
+        /// <summary>The source's whole size in bytes, if it told (0 otherwise).</summary>
+        public long TotalBytes
+        {
+            get => Interlocked.Read(ref _totalBytes);
+            set => Interlocked.Exchange(ref _totalBytes, value);
+        }
 
         public void Reject(RejectedRow row, bool fromSource = false)
         {
@@ -508,7 +615,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             }
         }
 
-        public SourceBatch RentBatch(int slots) => _pool.TryDequeue(out var b) ? b : new SourceBatch(slots);
+        public SourceBatch RentBatch(int slots) => _pool.TryDequeue(out var b) ? b : new SourceBatch(slots, BatchBytes);
 
         public void ReturnBatch(SourceBatch batch)
         {
@@ -568,6 +675,9 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         }
     }
 
+    /// <summary>A filled output buffer on its way to the destination.</summary>
+    private readonly record struct PendingWrite(OutputBuffer Buffer, int RecordCount, bool IsLast);
+
     private sealed class EngineSourceContext(FieldMapping mapping, RunState run) : SourceReadContext
     {
         public override FieldMapping Mapping => mapping;
@@ -578,5 +688,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             run.Reject(new RejectedRow(lineNumber, field, reason, null), fromSource: true);
 
         public override void ReportBytesRead(long bytes) => run.AddBytesRead(bytes);
+
+        public override void ReportTotalBytes(long bytes) => run.TotalBytes = bytes;
     }
 }

@@ -26,6 +26,8 @@ internal sealed class SourceRunner : SourceReadContext, IDisposable
 
     public long BytesRead { get; private set; }
 
+    public long TotalBytes { get; private set; }
+
     public string Path => System.IO.Path.Combine(_dir, "export.csv");
 
     public override SourceBatch RentBatch() => new(Mapping.SlotCount);
@@ -33,6 +35,8 @@ internal sealed class SourceRunner : SourceReadContext, IDisposable
     public override void Reject(long lineNumber, string field, string reason) => Rejects.Add((lineNumber, field, reason));
 
     public override void ReportBytesRead(long bytes) => BytesRead += bytes;
+
+    public override void ReportTotalBytes(long bytes) => TotalBytes = bytes;
 
     public async Task ReadAsync(byte[] content, Dictionary<string, string?>? settings = null)
     {

@@ -54,7 +54,7 @@ public sealed class PluginLoaderTests
     }
 
     [Theory]
-    [InlineData("1.9.0", "only 1.0.0")]
+    [InlineData("1.9.0", "only 1.1.0")]
     [InlineData("2.0.0", "different major version")]
     [InlineData("0.9.0", "different major version")]
     public async Task A_plugin_for_another_engine_version_is_refused_as_Incompatible(string minimumEngineVersion, string expected)

@@ -18,7 +18,8 @@ internal sealed class EngineFixture : IDisposable
             .Register(new GoogleMerchantAdapterFactory())
             .Register(new JsonLinesAdapterFactory())
             .Register(new GenericCsvAdapterFactory())
-            .Register(new FlakyDestinationFactory());
+            .Register(new FlakyDestinationFactory())
+            .Register(Scripted);
         Job = new SyncJob(
             "test-job",
             new PluginReference(DelimitedFileSourceFactory.Id, new Dictionary<string, string?> { ["path"] = SourcePath }),
@@ -62,6 +63,9 @@ internal sealed class EngineFixture : IDisposable
 
     public PluginRegistry Registry { get; }
 
+    /// <summary>A destination whose writes the test scripts (records every batch; may block or fail).</summary>
+    public ScriptedDestinationFactory Scripted { get; } = new();
+
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
 
     public SyncJob Job { get; set; }
@@ -89,6 +93,11 @@ internal sealed class EngineFixture : IDisposable
             ["failAfterBatches"] = failAfterBatches.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["failOnCommit"] = failOnCommit ? "true" : "false",
         }),
+    };
+
+    public static SyncJob WithScriptedDestination(SyncJob job) => job with
+    {
+        Destination = new PluginReference(ScriptedDestinationFactory.Id, new Dictionary<string, string?>()),
     };
 
     public void Dispose()
@@ -162,5 +171,58 @@ internal sealed class FlakyDestinationFactory : IDestinationConnectorFactory
         public Task RollbackAsync(CancellationToken cancellationToken) => inner.RollbackAsync(cancellationToken);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// A destination that keeps every batch in memory and runs the test's <see cref="OnWrite"/> first, so a test can block
+/// a write, cancel the run while a write is in flight, or fail a given batch. <see cref="Committed"/> tells whether the
+/// engine committed.
+/// </summary>
+internal sealed class ScriptedDestinationFactory : IDestinationConnectorFactory
+{
+    public const string Id = "scripted";
+
+    public PluginManifest Manifest { get; } = new(Id, PluginKind.Destination, SemanticVersion.Parse("1.0.0"), SemanticVersion.Parse("1.0.0"), "Scripted", "Test double.");
+
+    public Func<DestinationBatch, CancellationToken, ValueTask>? OnWrite { get; set; }
+
+    public List<(long Sequence, int RecordCount, bool IsLast, byte[] Data)> Batches { get; } = [];
+
+    public bool Committed { get; private set; }
+
+    public bool RolledBack { get; private set; }
+
+    public IDestinationConnector Create(PluginSettings settings) => new Connector(this);
+
+    private sealed class Connector(ScriptedDestinationFactory owner) : IDestinationConnector, IDestinationTransaction
+    {
+        public Task<ConnectionTestResult> TestConnectionAsync(CancellationToken cancellationToken) => Task.FromResult(ConnectionTestResult.Ok("ok"));
+
+        public Task<IDestinationTransaction> BeginAsync(DestinationContext context, CancellationToken cancellationToken) => Task.FromResult<IDestinationTransaction>(this);
+
+        public async ValueTask WriteAsync(DestinationBatch batch, CancellationToken cancellationToken)
+        {
+            if (owner.OnWrite is { } onWrite)
+            {
+                await onWrite(batch, cancellationToken);
+            }
+
+            owner.Batches.Add((batch.Sequence, batch.RecordCount, batch.IsLast, batch.Data.ToArray()));
+        }
+
+        public Task CommitAsync(CancellationToken cancellationToken)
+        {
+            owner.Committed = true;
+            return Task.CompletedTask;
+        }
+
+        public Task RollbackAsync(CancellationToken cancellationToken)
+        {
+            owner.RolledBack = true;
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

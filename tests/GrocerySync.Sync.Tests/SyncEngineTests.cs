@@ -1,3 +1,4 @@
+using GrocerySync.Plugins.Abstractions;
 using GrocerySync.Plugins.Feeds;
 
 namespace GrocerySync.Sync.Tests;
@@ -234,6 +235,68 @@ public sealed class SyncEngineTests
 
         Assert.Equal(SyncRunStatus.Cancelled, s.Status);
         Assert.False(File.Exists(f.OutFile));
+        Assert.False(File.Exists(f.StateFile));
+    }
+
+    [Fact]
+    public async Task Output_reaches_the_destination_in_order_in_whole_records_with_the_last_batch_marked()
+    {
+        using var f = new EngineFixture();
+        var catalog = Catalog.WithItems(30_000); // several 1 MB output batches
+        await f.RunAsync(catalog);
+        var expected = File.ReadAllBytes(f.OutFile);
+        File.Delete(f.StateFile);
+
+        // A slow destination: the engine keeps formatting while earlier batches are still being written.
+        f.Scripted.OnWrite = async (_, ct) => await Task.Delay(20, ct);
+        var s = await f.RunAsync(EngineFixture.WithScriptedDestination);
+
+        Assert.Equal(SyncRunStatus.Succeeded, s.Status);
+        var batches = f.Scripted.Batches;
+        Assert.True(batches.Count > 2);
+        Assert.Equal(Enumerable.Range(0, batches.Count).Select(i => (long)i), batches.Select(b => b.Sequence));
+        Assert.Equal(batches.Count - 1, batches.FindIndex(b => b.IsLast));
+        Assert.All(batches, b => Assert.Equal((byte)'\n', b.Data[^1]));
+        Assert.Equal(30_000, batches.Sum(b => b.RecordCount));
+        Assert.Equal(expected, batches.SelectMany(b => b.Data).ToArray());
+        Assert.Equal(expected.Length, s.Counts.BytesWritten);
+        Assert.True(f.Scripted.Committed);
+    }
+
+    [Fact]
+    public async Task A_destination_failure_surfaces_with_its_own_message_and_commits_no_state()
+    {
+        using var f = new EngineFixture();
+        f.Scripted.OnWrite = (batch, _) => batch.Sequence == 1 ? throw new PluginException("receiver said 507: quota exceeded") : ValueTask.CompletedTask;
+        var s = await f.RunAsync(Catalog.WithItems(30_000), EngineFixture.WithScriptedDestination);
+
+        Assert.Equal(SyncRunStatus.Failed, s.Status);
+        Assert.Equal("receiver said 507: quota exceeded", s.Message);
+        Assert.False(f.Scripted.Committed);
+        Assert.True(f.Scripted.RolledBack);
+        Assert.False(File.Exists(f.StateFile));
+    }
+
+    [Fact]
+    public async Task Cancellation_while_a_destination_write_is_in_flight_publishes_nothing_and_commits_no_state()
+    {
+        using var f = new EngineFixture();
+        Catalog.WithItems(30_000).WriteTo(f.SourcePath);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        f.Scripted.OnWrite = async (batch, ct) =>
+        {
+            if (batch.Sequence == 1)
+            {
+                await cts.CancelAsync();
+                await Task.Delay(Timeout.Infinite, ct); // a write that only ends when the run is cancelled
+            }
+        };
+
+        var s = await new SyncEngine(f.Registry, f.Time).RunAsync(EngineFixture.WithScriptedDestination(f.Job), cancellationToken: cts.Token);
+
+        Assert.Equal(SyncRunStatus.Cancelled, s.Status);
+        Assert.False(f.Scripted.Committed);
+        Assert.True(f.Scripted.RolledBack);
         Assert.False(File.Exists(f.StateFile));
     }
 
