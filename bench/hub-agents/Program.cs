@@ -42,7 +42,9 @@ try
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(o.Connections, o.Pollers + 8), PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         using var http = new HttpClient(handler) { BaseAddress = hub.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
         var seed = await Seeder.SeedAsync(connectionString, o.Agents);
-        var keys = await EnrollAllAsync(http, seed.Tokens, o.Connections);
+        // Enrollment is set-up, not measured: each one appends to the retailer's audit chain, which serialises writers
+        // of one retailer, so a few at a time.
+        var keys = await EnrollAllAsync(http, seed.Tokens, Math.Min(o.Connections, 4));
         Console.WriteLine($"# {keys.Length:N0} agents enrolled through POST /agent/v1/enroll in {seed.Elapsed.TotalSeconds:F1} s seeding + enrollment; load average {Load()}");
 
         await HeartbeatsAsync(http, keys, o, connectionString);
@@ -295,7 +297,7 @@ internal static class Seeder
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using (var insert = new NpgsqlCommand(
-            """INSERT INTO "Retailers" ("Id", "Name", "Slug", "TimeZone", "Status", "CreatedAt", "UpdatedAt", "Version", "LogRetentionDays", "LogRetentionMaxLines", "RunRetentionDays") VALUES (@id, 'Bench retailer', 'bench', 'Europe/Amsterdam', 0, @now, @now, 1, 30, 100000000, 180)""", connection))
+            """INSERT INTO "Retailers" ("Id", "Name", "Slug", "TimeZone", "Status", "CreatedAt", "UpdatedAt", "Version", "LogRetentionDays", "LogRetentionMaxLines", "RunRetentionDays", "RequireTwoFactor") VALUES (@id, 'Bench retailer', 'bench', 'Europe/Amsterdam', 0, @now, @now, 1, 30, 100000000, 180, false)""", connection))
         {
             insert.Parameters.AddWithValue("id", retailer);
             insert.Parameters.AddWithValue("now", now);
@@ -345,8 +347,8 @@ internal static class Seeder
                 VALUES (@source, @retailer, @source::text, 'delimited-file', '{"path":"/data/catalog.csv"}', '', @agent, now(), now(), 1);
                 INSERT INTO "Destinations" ("Id", "RetailerId", "Name", "PluginId", "Settings", "SecretNames", "ConnectionStatus", "CreatedAt", "UpdatedAt", "Version")
                 VALUES (@destination, @retailer, @destination::text, 'folder', '{"folder":"/srv/out"}', '', 0, now(), now(), 1);
-                INSERT INTO "Jobs" ("Id", "RetailerId", "Name", "AgentId", "SourceId", "DestinationId", "AdapterPluginId", "AdapterSettings", "CronExpression", "TimeZone", "Filters", "SyncMode", "Enabled", "TimeoutSeconds", "CreatedAt", "UpdatedAt", "Version")
-                VALUES (@job, @retailer, @job::text, @agent, @source, @destination, 'google-merchant', '{}', '0 3 * * *', 'Europe/Amsterdam', '{}', 0, true, 3600, now(), now(), 1);
+                INSERT INTO "Jobs" ("Id", "RetailerId", "Name", "AgentId", "SourceId", "DestinationId", "AdapterPluginId", "AdapterSettings", "CronExpression", "TimeZone", "Filters", "SyncMode", "Enabled", "TimeoutSeconds", "ConsecutiveFailures", "CreatedAt", "UpdatedAt", "Version")
+                VALUES (@job, @retailer, @job::text, @agent, @source, @destination, 'google-merchant', '{}', '0 3 * * *', 'Europe/Amsterdam', '{}', 0, true, 3600, 0, now(), now(), 1);
                 """, connection);
             insert.Parameters.AddWithValue("source", source);
             insert.Parameters.AddWithValue("destination", destination);
