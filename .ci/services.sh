@@ -19,6 +19,12 @@ fi
 pgver=$(pg_lsclusters -h | awk 'NR==1{print $1}')
 pg_lsclusters -h | awk 'NR==1{print $4}' | grep -q online || pg_ctlcluster "$pgver" main start
 until pg_isready -h 127.0.0.1 -p 5432 -q; do sleep 0.5; done
+# The test projects run at once, each with hubs of their own: room for their pools beyond the default 100.
+if [ "$(runuser -u postgres -- psql -qtA -c 'SHOW max_connections')" -lt 400 ]; then
+  runuser -u postgres -- psql -q -c "ALTER SYSTEM SET max_connections = 400"
+  pg_ctlcluster "$pgver" main restart
+  until pg_isready -h 127.0.0.1 -p 5432 -q; do sleep 0.5; done
+fi
 runuser -u postgres -- psql -qtA -c "SELECT 1 FROM pg_roles WHERE rolname='ci_user'" | grep -q 1 ||
   runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ci_user LOGIN CREATEDB PASSWORD 'ci_pass'" -c "CREATE DATABASE ci_db OWNER ci_user"
 export GS_TEST_POSTGRES="Host=127.0.0.1;Port=5432;Database=ci_db;Username=ci_user;Password=ci_pass"

@@ -232,7 +232,9 @@ internal sealed class HubStorage : IAsyncDisposable
         {
             _adminConnectionString = adminConnectionString;
             _databaseName = $"gs_test_{Guid.NewGuid():N}";
-            PostgresConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = _databaseName }.ConnectionString;
+            // Many test hubs share one server at once; a small pool per hub keeps them within its max_connections
+            // (requests wait for a free connection instead of failing with 53300 when a test fires hundreds at once).
+            PostgresConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = _databaseName, MaxPoolSize = 20 }.ConnectionString;
         }
     }
 
