@@ -86,19 +86,35 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
         return Expression.Lambda(body, entity);
     }
 
+    /// <summary>
+    /// Whether a save locks the audit chain heads it appends to (<c>SELECT … FOR UPDATE</c>), so that writers of one
+    /// chain queue behind each other instead of colliding on the head and retrying. SQLite has one writer at a
+    /// time anyway and relies on the retry alone.
+    /// </summary>
+    internal virtual bool LocksAuditChains => false;
+
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         StampEditedEntities();
         for (var attempt = 1; ; attempt++)
         {
+            // A transaction of the save's own, so the chain-head lock taken by the audit interceptor lasts until commit.
+            await using var transaction = OwnsChainLockTransaction() ? await Database.BeginTransactionAsync(cancellationToken) : null;
             try
             {
-                return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+                var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess && transaction is null, cancellationToken);
+                if (transaction is not null)
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                    AcceptIf(acceptAllChangesOnSuccess);
+                }
+
+                return saved;
             }
             catch (DbUpdateException e) when (attempt < Features.Audit.AuditChains.MaxAttempts && Features.Audit.AuditChains.IsChainConflict(e))
             {
-                // Another request appended to the same audit chain first; the audit interceptor relinks on the new head.
-                // A random pause spreads out writers that keep colliding.
+                // Another request appended to the same audit chain first (or created its head at the same moment); the
+                // audit interceptor relinks on the new head. A random pause spreads out writers that keep colliding.
                 await Task.Delay(Features.Audit.AuditChains.Backoff(attempt), cancellationToken);
             }
         }
@@ -109,15 +125,33 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
         StampEditedEntities();
         for (var attempt = 1; ; attempt++)
         {
+            using var transaction = OwnsChainLockTransaction() ? Database.BeginTransaction() : null;
             try
             {
-                return base.SaveChanges(acceptAllChangesOnSuccess);
+                var saved = base.SaveChanges(acceptAllChangesOnSuccess && transaction is null);
+                if (transaction is not null)
+                {
+                    transaction.Commit();
+                    AcceptIf(acceptAllChangesOnSuccess);
+                }
+
+                return saved;
             }
             catch (DbUpdateException e) when (attempt < Features.Audit.AuditChains.MaxAttempts && Features.Audit.AuditChains.IsChainConflict(e))
             {
                 // As above.
                 Thread.Sleep(Features.Audit.AuditChains.Backoff(attempt));
             }
+        }
+    }
+
+    private bool OwnsChainLockTransaction() => LocksAuditChains && Database.CurrentTransaction is null && ChangeTracker.HasChanges();
+
+    private void AcceptIf(bool accept)
+    {
+        if (accept)
+        {
+            ChangeTracker.AcceptAllChanges();
         }
     }
 
@@ -180,6 +214,8 @@ internal sealed class SqliteHubDbContext(DbContextOptions<SqliteHubDbContext> op
 internal sealed class PostgresHubDbContext(DbContextOptions<PostgresHubDbContext> options, CurrentUser currentUser, TimeProvider timeProvider)
     : HubDbContext(options, currentUser, timeProvider)
 {
+    internal override bool LocksAuditChains => true;
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // timestamptz stores instants; Npgsql refuses non-UTC offsets, so every value is normalised on the way in.

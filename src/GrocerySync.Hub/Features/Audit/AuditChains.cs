@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using GrocerySync.Hub.Data;
 using GrocerySync.Hub.Data.Entities;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,9 @@ namespace GrocerySync.Hub.Features.Audit;
 /// hash covers a canonical form of all its fields and the previous entry's hash, so changing, removing or
 /// reordering a stored entry breaks the chain at that entry. The chain head (<see cref="AuditChain"/>) moves in
 /// the same transaction as the entries: two concurrent writers of one chain cannot both append after the same
-/// entry, because the second one's head update finds a newer version and its save is retried.
+/// entry. On PostgreSQL the head is read with <c>FOR UPDATE</c>, so the second writer waits for the first to commit;
+/// elsewhere (and when two writers create a chain's head at once) the second one's head update finds a newer version
+/// and its save is retried.
 /// </summary>
 internal static class AuditChains
 {
@@ -35,14 +38,18 @@ internal static class AuditChains
     public static async ValueTask LinkAsync(DbContext context, bool async, CancellationToken ct)
     {
         var added = context.ChangeTracker.Entries<AuditEvent>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
-        foreach (var chain in added.GroupBy(e => AuditChain.IdFor(e.RetailerId)))
+        var locks = context is HubDbContext { LocksAuditChains: true } && context.Database.CurrentTransaction is not null;
+        foreach (var chain in added.GroupBy(e => AuditChain.IdFor(e.RetailerId)).OrderBy(c => c.Key))
         {
             foreach (var stale in context.ChangeTracker.Entries<AuditChain>().Where(h => h.Entity.Id == chain.Key).ToList())
             {
                 stale.State = EntityState.Detached;
             }
 
-            var query = context.Set<AuditChain>().AsNoTracking().Where(h => h.Id == chain.Key);
+            // Heads are locked in id order, so two saves that touch the same two chains cannot deadlock.
+            var query = locks
+                ? context.Set<AuditChain>().FromSql($"""SELECT * FROM "AuditChains" WHERE "Id" = {chain.Key} FOR UPDATE""").AsNoTracking()
+                : context.Set<AuditChain>().AsNoTracking().Where(h => h.Id == chain.Key);
             var head = async ? await query.SingleOrDefaultAsync(ct) : query.SingleOrDefault();
             if (head is null)
             {

@@ -7,6 +7,7 @@ using GrocerySync.Hub.Features.Audit;
 using GrocerySync.Hub.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace GrocerySync.Hub.Tests.Features.Audit;
 
@@ -69,10 +70,7 @@ public sealed class AuditChainTests(HubApps apps)
         var writes = Enumerable.Range(0, 20).Select(i => tenant.Admin.Client.PostAsJsonAsync("/api/v1/agents", new { name = $"agent {i}", heartbeatIntervalSeconds = 60 }, Ct))
             .Concat(Enumerable.Range(0, 20).Select(async i =>
             {
-                await using var scope = app.Services.CreateAsyncScope();
-                scope.ServiceProvider.GetRequiredService<Tenancy.CurrentUser>().SetSystem();
-                scope.ServiceProvider.GetRequiredService<AuditLog>().Record(AuditEventType.JobRunRequested, "Job", Guid.NewGuid(), tenant.RetailerId, new JsonObject { ["Index"] = i });
-                await scope.ServiceProvider.GetRequiredService<HubDbContext>().SaveChangesAsync(Ct);
+                await AppendAsync(app, tenant.RetailerId, i);
                 return new HttpResponseMessage(HttpStatusCode.Created);
             }));
         var answers = await Task.WhenAll(writes);
@@ -84,6 +82,36 @@ public sealed class AuditChainTests(HubApps apps)
         var result = await VerifyAsync(tenant.Admin.Client);
         Assert.True(result.Ok, result.Problem);
         Assert.Equal(chain.Count, result.EntriesChecked);
+    }
+
+    [Fact]
+    public async Task On_postgres_writers_of_one_chain_queue_on_its_head_lock_instead_of_colliding()
+    {
+        var logs = new LogCapture();
+        await using var app = await HubApp.StartAsync(DatabaseProvider.Postgres, new HubAppOptions
+        {
+            Services = s => s.AddLogging(l => l.AddProvider(logs).AddFilter<LogCapture>(null, LogLevel.Warning)),
+        });
+        var tenant = await app.CreateTenantAsync();
+        await AppendAsync(app, tenant.RetailerId, -1); // The chain's head exists: from here on every writer takes its lock.
+
+        // A hundred writers of one retailer at once: each waits for the one before it to commit, none retries.
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => AppendAsync(app, tenant.RetailerId, i)));
+
+        Assert.DoesNotContain(logs.Entries, e => e.Contains("IX_AuditEvents_RetailerId_Sequence", StringComparison.Ordinal) || e.Contains("AuditChains", StringComparison.Ordinal));
+        var chain = await ChainAsync(app, tenant.RetailerId);
+        Assert.Equal(Enumerable.Range(1, chain.Count).Select(i => (long)i), chain.Select(e => e.Sequence));
+        Assert.Equal(101, chain.Count(e => e.Type == AuditEventType.JobRunRequested));
+        var result = await VerifyAsync(tenant.Admin.Client);
+        Assert.True(result.Ok, result.Problem);
+    }
+
+    private static async Task AppendAsync(HubApp app, Guid retailerId, int index)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Tenancy.CurrentUser>().SetSystem();
+        scope.ServiceProvider.GetRequiredService<AuditLog>().Record(AuditEventType.JobRunRequested, "Job", Guid.NewGuid(), retailerId, new JsonObject { ["Index"] = index });
+        await scope.ServiceProvider.GetRequiredService<HubDbContext>().SaveChangesAsync(Ct);
     }
 
     [Theory, DatabaseData]

@@ -87,7 +87,7 @@ public sealed class LeaseTests
     [Theory, DatabaseData]
     public async Task Secrets_reach_only_the_owning_agent_in_its_run_spec_and_never_the_logs(DatabaseProvider provider)
     {
-        var captured = new CapturingLoggerProvider();
+        var captured = new LogCapture();
         var (app, _) = await AgentKit.StartFakeClockHubAsync(provider, new HubAppOptions
         {
             Settings = new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace" },
@@ -108,8 +108,8 @@ public sealed class LeaseTests
         await owner.SendEventsAsync(AgentKit.Started(1, run.Id, DateTimeOffset.UtcNow), AgentKit.Finished(2, run.Id, DateTimeOffset.UtcNow, RunStatus.Succeeded, 1));
 
         // Nothing the hub logged, no audit entry and no user answer carries the secret.
-        Assert.NotEmpty(captured.Messages);
-        Assert.DoesNotContain(captured.Messages, m => m.Contains(secret, StringComparison.Ordinal));
+        Assert.NotEmpty(captured.Entries);
+        Assert.DoesNotContain(captured.Entries, m => m.Contains(secret, StringComparison.Ordinal));
         var audit = await app.QueryDbAsync(db => db.AuditEvents.Where(e => e.RetailerId == tenant.RetailerId).Select(e => e.Changes).ToListAsync(Ct));
         Assert.DoesNotContain(audit, c => c != null && c.Contains(secret, StringComparison.Ordinal));
         var runText = await tenant.Admin.Client.GetStringAsync($"/api/v1/runs/{run.Id}", Ct);
@@ -196,28 +196,6 @@ public sealed class LeaseTests
         {
             Runs.Add(run.Id);
             return Task.CompletedTask;
-        }
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Messages { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturingLoggerProvider provider) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                provider.Messages.Enqueue(formatter(state, exception) + " " + exception);
         }
     }
 }
