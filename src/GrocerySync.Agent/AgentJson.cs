@@ -18,6 +18,8 @@ namespace GrocerySync.Agent;
 [JsonSerializable(typeof(EventBatch))]
 [JsonSerializable(typeof(LogBatch))]
 [JsonSerializable(typeof(BatchAcknowledgement))]
+[JsonSerializable(typeof(ConnectionTestReport))]
+[JsonSerializable(typeof(ConnectionTestAcknowledgement))]
 [JsonSerializable(typeof(RunEvent))]
 [JsonSerializable(typeof(AgentLogLine))]
 [JsonSerializable(typeof(HubProblem))]

@@ -123,4 +123,22 @@ internal static partial class HubLog
 
     [LoggerMessage(EventId = 612, Level = LogLevel.Warning, Message = "Plugin {PluginId} {Version} republished with different content: SHA-256 {OldSha256} is now {NewSha256}")]
     public static partial void PluginRepublished(ILogger logger, string pluginId, string version, string oldSha256, string newSha256);
+
+    [LoggerMessage(EventId = 613, Level = LogLevel.Information, Message = "Connection test {TestId} of destination {DestinationId} requested for agent {AgentId}")]
+    public static partial void ConnectionTestRequested(ILogger logger, Guid testId, Guid destinationId, Guid agentId);
+
+    [LoggerMessage(EventId = 614, Level = LogLevel.Debug, Message = "Connection test {TestId} handed to agent {AgentId}")]
+    public static partial void ConnectionTestDispatched(ILogger logger, Guid testId, Guid agentId);
+
+    [LoggerMessage(EventId = 615, Level = LogLevel.Warning, Message = "Connection test {TestId} for agent {AgentId} cannot be handed out and failed: {Reason}")]
+    public static partial void ConnectionTestNotDispatchable(ILogger logger, Guid testId, Guid agentId, string reason);
+
+    [LoggerMessage(EventId = 616, Level = LogLevel.Information, Message = "Connection test {TestId} of destination {DestinationId} answered by agent {AgentId}: {Status}")]
+    public static partial void ConnectionTestAnswered(ILogger logger, Guid testId, Guid destinationId, Guid agentId, Data.Entities.ConnectionTestStatus status);
+
+    [LoggerMessage(EventId = 617, Level = LogLevel.Warning, Message = "Agent {AgentId}: the answer to connection test {TestId} was ignored: {Reason}")]
+    public static partial void ConnectionTestAnswerIgnored(ILogger logger, Guid agentId, Guid testId, string reason);
+
+    [LoggerMessage(EventId = 618, Level = LogLevel.Information, Message = "{Count} connection tests failed because no agent answered within {TimeoutSeconds} s")]
+    public static partial void ConnectionTestsExpired(ILogger logger, int count, double timeoutSeconds);
 }

@@ -18,8 +18,8 @@ namespace GrocerySync.Agent.Tests;
 /// <summary>
 /// A test double of the hub's agent protocol on a real Kestrel port, written from the contract alone: enrollment
 /// tokens, key check and revocation, heartbeats with cancels, a work long-poll, exactly-once events and logs by outbox
-/// sequence, plugin downloads. It records what it receives and can be stopped and started again on the same port (the
-/// hub down), lose answers after applying a batch, or answer 503.
+/// sequence, connection tests with their results, plugin downloads. It records what it receives and can be stopped and
+/// started again on the same port (the hub down), lose answers after applying a batch, or answer 503.
 /// </summary>
 internal sealed class HubDouble : IAsyncDisposable
 {
@@ -29,6 +29,7 @@ internal sealed class HubDouble : IAsyncDisposable
     private readonly Dictionary<Guid, long> _eventHighWater = [];
     private readonly Dictionary<Guid, long> _logHighWater = [];
     private readonly Channel<RunSpec> _work = Channel.CreateUnbounded<RunSpec>();
+    private readonly Channel<ConnectionTestSpec> _tests = Channel.CreateUnbounded<ConnectionTestSpec>();
     private readonly bool _tls;
     private WebApplication? _app;
     private X509Certificate2? _certificate;
@@ -58,6 +59,12 @@ internal sealed class HubDouble : IAsyncDisposable
     /// <summary>The next N log batches are applied, then the connection is dropped before the answer.</summary>
     public int LoseNextLogAnswers;
 
+    /// <summary>The next N connection test results are answered with 503.</summary>
+    public int FailNextTestReports;
+
+    /// <summary>Connection test results received (refused ones included).</summary>
+    public int TestReportAttempts;
+
     public ConcurrentDictionary<string, string> Tokens { get; } = new();
 
     public ConcurrentQueue<HeartbeatRequest> Heartbeats { get; } = new();
@@ -78,6 +85,9 @@ internal sealed class HubDouble : IAsyncDisposable
 
     public long DroppedLinesReported { get; private set; }
 
+    /// <summary>The first result of each connection test, by test id.</summary>
+    public ConcurrentDictionary<Guid, ConnectionTestReport> TestReports { get; } = new();
+
     public ConcurrentDictionary<string, byte[]> Packages { get; } = new();
 
     public ConcurrentDictionary<string, int> Downloads { get; } = new();
@@ -97,6 +107,8 @@ internal sealed class HubDouble : IAsyncDisposable
     }
 
     public void Dispatch(RunSpec spec) => _work.Writer.TryWrite(spec);
+
+    public void Dispatch(ConnectionTestSpec test) => _tests.Writer.TryWrite(test);
 
     public RunEvent[] Events()
     {
@@ -231,14 +243,8 @@ internal sealed class HubDouble : IAsyncDisposable
 
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
             wait.CancelAfter(TimeSpan.FromSeconds(Math.Min(waitSeconds, AgentRoutes.MaxWaitSeconds)));
-            try
-            {
-                await _work.Reader.WaitToReadAsync(wait.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return Results.NoContent();
-            }
+            await Task.WhenAny(_work.Reader.WaitToReadAsync(wait.Token).AsTask(), _tests.Reader.WaitToReadAsync(wait.Token).AsTask());
+            await wait.CancelAsync(); // Ends the other wait.
 
             // Everything queued, whatever maxRuns says: the agent must queue what it cannot start yet.
             var runs = new List<RunSpec>();
@@ -247,7 +253,29 @@ internal sealed class HubDouble : IAsyncDisposable
                 runs.Add(spec);
             }
 
-            return runs.Count == 0 ? Results.NoContent() : Results.Ok(new WorkResponse(runs));
+            var tests = new List<ConnectionTestSpec>();
+            while (_tests.Reader.TryRead(out var test))
+            {
+                tests.Add(test);
+            }
+
+            return runs.Count == 0 && tests.Count == 0 ? Results.NoContent() : Results.Ok(new WorkResponse(runs) { ConnectionTests = tests });
+        });
+
+        app.MapPost("/" + AgentRoutes.ConnectionTests + "/{id:guid}/result", (HttpContext ctx, Guid id, ConnectionTestReport report) =>
+        {
+            if (Unauthorized(ctx) is { } denied)
+            {
+                return denied;
+            }
+
+            Interlocked.Increment(ref TestReportAttempts);
+            if (Interlocked.Decrement(ref FailNextTestReports) >= 0)
+            {
+                return Results.StatusCode(503);
+            }
+
+            return Results.Ok(new ConnectionTestAcknowledgement(TestReports.TryAdd(id, report)));
         });
 
         app.MapPost("/" + AgentRoutes.Events, (HttpContext ctx, EventBatch batch) =>

@@ -68,6 +68,12 @@ internal static class TestPlugins
         };
     }
 
+    /// <summary>A connection test of the folder destination writing to <paramref name="folder"/>, with <paramref name="settings"/> in place of the defaults.</summary>
+    public static async Task<ConnectionTestSpec> ConnectionTestAsync(string folder, string pluginId = DestinationId, IReadOnlyDictionary<string, string?>? settings = null) =>
+        new(Guid.NewGuid(), "shop feed " + Path.GetFileName(folder),
+            new RunPlugin(pluginId, Version, pluginId == DestinationId ? await Sha256Async(DestinationId) : new string('b', 64),
+                settings ?? new Dictionary<string, string?> { ["path"] = folder, ["fsync"] = "false" }));
+
     /// <summary>Zips a package folder (entries relative to it) as the hub would serve it.</summary>
     public static byte[] Zip(string folder, IEnumerable<(string Name, byte[] Content)>? extra = null)
     {

@@ -39,6 +39,9 @@ internal sealed class AgentFolder
 
     public string JobStateFolder(Guid jobId) => Path.Combine(JobsFolder, jobId.ToString("D"));
 
+    /// <summary>What relative paths in plugin settings resolve against: <c>Agent:BaseDirectory</c> (relative to this folder), else this folder.</summary>
+    public string BaseDirectory(string? configured) => string.IsNullOrWhiteSpace(configured) ? Root : Path.GetFullPath(configured, Root);
+
     /// <summary>The default folder: <c>/var/lib/gsagent</c> on Linux, <c>%ProgramData%\GrocerySync\Agent</c> on Windows.</summary>
     public static string DefaultRoot() => OperatingSystem.IsWindows()
         ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData), "GrocerySync", "Agent")

@@ -50,6 +50,9 @@ internal sealed class AgentOptions
     [Range(1024, long.MaxValue)]
     public long MaxPluginPackageBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>Longest wait for a destination's connection test (plugin download not included) before it is reported as failed.</summary>
+    public TimeSpan ConnectionTestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Folder that relative paths in job settings resolve against; the agent folder when empty.</summary>
     public string? BaseDirectory { get; set; }
 }
@@ -86,6 +89,7 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         Positive(options.ProgressInterval, nameof(options.ProgressInterval), TimeSpan.FromMinutes(5));
         Positive(options.RetryMaxDelay, nameof(options.RetryMaxDelay), TimeSpan.FromMinutes(10));
         Positive(options.HttpRetryDelay, nameof(options.HttpRetryDelay), TimeSpan.FromMinutes(1));
+        Positive(options.ConnectionTestTimeout, nameof(options.ConnectionTestTimeout), TimeSpan.FromMinutes(5));
         if (options.WorkPollWait < TimeSpan.Zero || options.WorkPollWait > TimeSpan.FromSeconds(Contracts.Agents.AgentRoutes.MaxWaitSeconds))
         {
             errors.Add($"{AgentOptions.Section}:{nameof(options.WorkPollWait)} must be between 00:00:00 and 00:01:00 (the hub's longest wait; is {options.WorkPollWait:c}).");

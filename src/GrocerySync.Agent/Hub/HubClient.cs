@@ -29,8 +29,13 @@ internal sealed class HubClient(HttpClient http, HubSession session, RevocationM
     public Task<BatchAcknowledgement> SendLogsAsync(LogBatch batch, CancellationToken cancellationToken) =>
         PostAsync(AgentRoutes.Logs, JsonContent.Create(batch, AgentJson.Default.LogBatch), AgentJson.Default.BatchAcknowledgement, cancellationToken);
 
-    /// <summary>Long-polls for work: the runs to start, or none when the wait passed.</summary>
-    public async Task<IReadOnlyList<RunSpec>> PollWorkAsync(TimeSpan wait, int maxRuns, CancellationToken cancellationToken)
+    /// <summary>Reports a connection test's outcome; a test the hub ended already is acknowledged as not recorded.</summary>
+    public Task<ConnectionTestAcknowledgement> ReportConnectionTestAsync(Guid testId, ConnectionTestReport report, CancellationToken cancellationToken) =>
+        PostAsync($"{AgentRoutes.ConnectionTests}/{testId:D}/result", JsonContent.Create(report, AgentJson.Default.ConnectionTestReport),
+            AgentJson.Default.ConnectionTestAcknowledgement, cancellationToken);
+
+    /// <summary>Long-polls for work: the runs to start and connection tests to run, or none when the wait passed.</summary>
+    public async Task<WorkResponse> PollWorkAsync(TimeSpan wait, int maxRuns, CancellationToken cancellationToken)
     {
         var seconds = Math.Clamp((int)wait.TotalSeconds, 0, AgentRoutes.MaxWaitSeconds);
         var path = string.Create(CultureInfo.InvariantCulture, $"{AgentRoutes.Work}?{AgentRoutes.WaitSecondsQuery}={seconds}&{AgentRoutes.MaxRunsQuery}={maxRuns}");
@@ -40,11 +45,12 @@ internal sealed class HubClient(HttpClient http, HubSession session, RevocationM
             {
                 if (response.StatusCode == HttpStatusCode.NoContent)
                 {
-                    return [];
+                    return new WorkResponse([]);
                 }
 
+                // A hub older than this agent sends no connection tests.
                 var work = await HubResponses.ReadAsync(response, AgentJson.Default.WorkResponse, Hub, cancellationToken);
-                return work.Runs ?? [];
+                return new WorkResponse(work.Runs ?? []) { ConnectionTests = work.ConnectionTests ?? [] };
             },
             HttpCompletionOption.ResponseContentRead,
             cancellationToken);

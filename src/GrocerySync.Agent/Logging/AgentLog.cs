@@ -95,4 +95,17 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = (int)LoggingEventIds.PluginCacheDiscarded, Level = LogLevel.Warning, Message = "Cached plugin {PluginId} {Version} discarded: {Reason}")]
     public static partial void PluginCacheDiscarded(this ILogger logger, string pluginId, string version, string reason);
+
+    [LoggerMessage(EventId = (int)LoggingEventIds.ConnectionTestReceived, Level = LogLevel.Information, Message = "Connection test {TestId} of destination {DestinationName} ({PluginId} {Version}) received")]
+    public static partial void ConnectionTestReceived(this ILogger logger, Guid testId, string destinationName, string pluginId, string version);
+
+    [LoggerMessage(EventId = (int)LoggingEventIds.ConnectionTestSucceeded, Level = LogLevel.Information, Message = "Connection test {TestId} of destination {DestinationName} succeeded: {Message}")]
+    public static partial void ConnectionTestSucceeded(this ILogger logger, Guid testId, string destinationName, string message);
+
+    [LoggerMessage(EventId = (int)LoggingEventIds.ConnectionTestFailed, Level = LogLevel.Warning, Message = "Connection test {TestId} of destination {DestinationName} failed: {Message}")]
+    public static partial void ConnectionTestFailed(this ILogger logger, Guid testId, string destinationName, string message);
+
+    [LoggerMessage(EventId = (int)LoggingEventIds.ConnectionTestReportDropped, Level = LogLevel.Warning,
+        Message = "The result of connection test {TestId} was not delivered ({Reason}) and is dropped; the hub fails the test when it expires, and it can be run again")]
+    public static partial void ConnectionTestReportDropped(this ILogger logger, Guid testId, string reason);
 }

@@ -37,4 +37,10 @@ internal enum LoggingEventIds
     PluginCacheHit = 72,
     PluginRefused = 73,
     PluginCacheDiscarded = 74,
+
+    // Connection tests 90–109
+    ConnectionTestReceived = 90,
+    ConnectionTestSucceeded = 91,
+    ConnectionTestFailed = 92,
+    ConnectionTestReportDropped = 93,
 }

@@ -78,11 +78,16 @@ internal sealed class PluginCache(AgentFolder folder, HubClient hub, IOptions<Ag
 
     /// <summary>A registry with the run's source, adapter and destination, each from the hub's catalog.</summary>
     /// <exception cref="RunFailure">A plugin could not be downloaded, failed its hash check or did not load.</exception>
-    public async Task<PluginRegistry> CreateRegistryAsync(RunSpec spec, CancellationToken cancellationToken)
+    public Task<PluginRegistry> CreateRegistryAsync(RunSpec spec, CancellationToken cancellationToken) =>
+        CreateRegistryAsync([spec.Source, spec.Adapter, spec.Destination], cancellationToken);
+
+    /// <summary>A registry with <paramref name="plugins"/>, each from the hub's catalog.</summary>
+    /// <exception cref="RunFailure">A plugin could not be downloaded, failed its hash check or did not load.</exception>
+    public async Task<PluginRegistry> CreateRegistryAsync(IEnumerable<RunPlugin> plugins, CancellationToken cancellationToken)
     {
         var registry = new PluginRegistry();
         var done = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var plugin in new[] { spec.Source, spec.Adapter, spec.Destination })
+        foreach (var plugin in plugins)
         {
             if (!done.Add(plugin.PluginId))
             {

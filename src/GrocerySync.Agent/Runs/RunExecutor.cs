@@ -54,7 +54,7 @@ internal sealed class RunExecutor(
         try
         {
             var registry = await plugins.CreateRegistryAsync(spec, linked.Token);
-            var job = RunSpecMapper.ToJob(spec, folder, BaseDirectory());
+            var job = RunSpecMapper.ToJob(spec, folder, folder.BaseDirectory(options.Value.BaseDirectory));
             summary = await new SyncEngine(registry, time).RunAsync(job, progress, null, linked.Token);
             counts = Counts(summary);
             (status, message) = summary.Status switch
@@ -109,8 +109,6 @@ internal sealed class RunExecutor(
         StopReason.AgentStopping => (RunStatus.Failed, "The agent was stopped (service shutdown) before the run finished; nothing was published."),
         _ => (RunStatus.Cancelled, "The run was cancelled from the hub; nothing was published."),
     };
-
-    private string BaseDirectory() => string.IsNullOrWhiteSpace(options.Value.BaseDirectory) ? folder.Root : Path.GetFullPath(options.Value.BaseDirectory, folder.Root);
 
     private TimeSpan ProgressInterval(RunSpec spec)
     {

@@ -85,6 +85,7 @@ internal static class AgentHost
         services.AddSingleton<Connectivity>();
         services.AddSingleton<PluginCache>();
         services.AddSingleton<RunExecutor>();
+        services.AddSingleton<ConnectionTestRunner>();
         services.AddSingleton(sp => new OutboxLoggerProvider(sp.GetRequiredService<TimeProvider>(), agentOptions.OutboxLogLevel));
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<OutboxLoggerProvider>());
 

@@ -10,14 +10,16 @@ namespace GrocerySync.Agent.Service;
 
 /// <summary>
 /// Long-polls the hub for work while the agent holds fewer runs than it may execute, and executes up to <see cref="AgentOptions.MaxConcurrentRuns"/>
-/// runs at once (more dispatched runs wait here for a slot). On stop: no new polls; running runs get
-/// <see cref="AgentOptions.ShutdownGracePeriod"/> to finish, then are cancelled and end Failed ("the agent was
-/// stopped") in the outbox; runs still waiting for a slot end the same way without starting.
+/// runs at once (more dispatched runs wait here for a slot); connection tests that come with the work run at once,
+/// outside the slots (<see cref="ConnectionTestRunner"/>). On stop: no new polls; unfinished connection tests are
+/// dropped; running runs get <see cref="AgentOptions.ShutdownGracePeriod"/> to finish, then are cancelled and end
+/// Failed ("the agent was stopped") in the outbox; runs still waiting for a slot end the same way without starting.
 /// </summary>
 internal sealed class WorkService(
     HubClient hub,
     RunRegistry runs,
     RunExecutor executor,
+    ConnectionTestRunner tests,
     Connectivity connectivity,
     TimeProvider time,
     IOptions<AgentOptions> options,
@@ -48,7 +50,12 @@ internal sealed class WorkService(
                     var work = await hub.PollWorkAsync(options.Value.WorkPollWait, max - runs.Count, stoppingToken);
                     connectivity.Succeeded();
                     failures = 0;
-                    foreach (var spec in work)
+                    foreach (var test in work.ConnectionTests)
+                    {
+                        tests.Start(test, stoppingToken);
+                    }
+
+                    foreach (var spec in work.Runs)
                     {
                         if (!runs.TryAdd(spec, out var handle))
                         {
@@ -88,6 +95,7 @@ internal sealed class WorkService(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        await tests.WhenAllEndedAsync().WaitAsync(cancellationToken);
         var held = runs.All;
         if (held.Count == 0)
         {

@@ -27,6 +27,9 @@ public static class AgentRoutes
     /// <summary>Downloads one plugin package as a zip: <c>agent/v1/plugins/{id}/{version}</c>.</summary>
     public const string Plugins = "agent/v1/plugins";
 
+    /// <summary>Connection tests: the agent posts a test's outcome to <c>agent/v1/connection-tests/{id}/result</c>.</summary>
+    public const string ConnectionTests = "agent/v1/connection-tests";
+
     /// <summary>The scheme of the API key in the Authorization header.</summary>
     public const string KeyScheme = "Bearer";
 
@@ -133,7 +136,29 @@ public sealed record RunSpec(
 }
 
 /// <summary>The answer to a work poll: runs the hub dispatched to this agent.</summary>
-public sealed record WorkResponse(IReadOnlyList<RunSpec> Runs);
+public sealed record WorkResponse(IReadOnlyList<RunSpec> Runs)
+{
+    /// <summary>
+    /// Destination connection tests for this agent to run now, outside its run slots. An agent that does not know
+    /// this field ignores it, and the hub lets such a test expire.
+    /// </summary>
+    public IReadOnlyList<ConnectionTestSpec> ConnectionTests { get; init; } = [];
+}
+
+/// <summary>One destination connection test for the agent to run. Sent only to the agent the test was given to.</summary>
+/// <param name="TestId">The test's id; the result names it (<see cref="AgentRoutes.ConnectionTests"/>).</param>
+/// <param name="DestinationName">For logs.</param>
+/// <param name="Destination">The destination plugin, its package hash and its settings with the decrypted secrets (never log them).</param>
+public sealed record ConnectionTestSpec(Guid TestId, string DestinationName, RunPlugin Destination);
+
+/// <summary>What a connection test found, posted once to <c>agent/v1/connection-tests/{id}/result</c>.</summary>
+/// <param name="Success">Whether the destination can be written.</param>
+/// <param name="Message">What the plugin said, or why the test could not run (never a secret).</param>
+public sealed record ConnectionTestReport(bool Success, string? Message);
+
+/// <summary>The hub's answer to a connection test result.</summary>
+/// <param name="Recorded">False when the test had ended already (answered before, or expired): the answer was ignored.</param>
+public sealed record ConnectionTestAcknowledgement(bool Recorded);
 
 /// <summary>Record counts of a run so far (or at its end).</summary>
 public sealed record RunCounts(long Read, long Changed, long Written, long Rejected, long BytesWritten);

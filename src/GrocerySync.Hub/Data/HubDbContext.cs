@@ -24,6 +24,8 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
 
     public DbSet<Destination> Destinations => Set<Destination>();
 
+    public DbSet<DestinationConnectionTest> ConnectionTests => Set<DestinationConnectionTest>();
+
     public DbSet<Job> Jobs => Set<Job>();
 
     public DbSet<JobRun> JobRuns => Set<JobRun>();

@@ -5,7 +5,8 @@ namespace GrocerySync.Hub.Security;
 
 /// <summary>
 /// Encrypts source and destination secrets at rest with the Data Protection API. Secrets go in through
-/// the API and out only inside a run spec dispatched to the owning agent; they are never returned or logged.
+/// the API and out only inside a run spec dispatched to the owning agent, or a connection test given to an agent;
+/// they are never returned or logged.
 /// </summary>
 internal sealed class SecretProtector(IDataProtectionProvider provider)
 {

@@ -7,7 +7,7 @@ namespace GrocerySync.Hub.Tests.Infrastructure;
 
 /// <summary>
 /// A retailer with one of everything, written straight to the database: users, an agent with an API key,
-/// a source and a destination with secrets, a job, a finished run with its status changes, log lines, a
+/// a source and a destination with secrets, a connection test, a job, a finished run with its status changes, log lines, a
 /// notification rule and audit events. Every name-like field carries <see cref="Marker"/>, so a test can
 /// look for the retailer's data in the raw text of any answer.
 /// </summary>
@@ -35,6 +35,9 @@ internal sealed class TenantWorld
     public Source Source { get; private set; } = null!;
 
     public Destination Destination { get; private set; } = null!;
+
+    /// <summary>A finished connection test of <see cref="Destination"/> on <see cref="Agent"/> (finished: no sweep changes it under the snapshots).</summary>
+    public DestinationConnectionTest ConnectionTest { get; private set; } = null!;
 
     public Job Job { get; private set; } = null!;
 
@@ -102,6 +105,20 @@ internal sealed class TenantWorld
             Settings = $$"""{"path":"{{Marker}}/out"}""",
             EncryptedSecrets = secrets,
             SecretNames = "password",
+        };
+        ConnectionTest = new DestinationConnectionTest
+        {
+            RetailerId = retailerId,
+            DestinationId = Destination.Id,
+            AgentId = Agent.Id,
+            Status = ConnectionTestStatus.Succeeded,
+            RequestedByUserId = Tenant.Technician.Id,
+            RequestedByName = $"{Marker} technician",
+            RequestedAt = now.AddMinutes(-4),
+            DispatchedAt = now.AddMinutes(-4),
+            FinishedAt = now.AddMinutes(-4),
+            ExpiresAt = now.AddMinutes(-2),
+            Message = $"{Marker}/out is writable.",
         };
         Job = new Job
         {
@@ -181,7 +198,7 @@ internal sealed class TenantWorld
 
         await app.WithDbAsync(db =>
         {
-            db.AddRange(Agent, Source, Destination, Job, Run, Rule, Audit, Invite, Plugin);
+            db.AddRange(Agent, Source, Destination, ConnectionTest, Job, Run, Rule, Audit, Invite, Plugin);
             db.LogEntries.AddRange(Log, NewLog(LogSeverity.Information, $"{Marker} log line: run started"));
             db.AuditEvents.Add(new AuditEvent
             {

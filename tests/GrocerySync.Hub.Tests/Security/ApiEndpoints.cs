@@ -15,7 +15,8 @@ namespace GrocerySync.Hub.Tests.Security;
 /// <param name="Route">The route below <c>/api/v1</c> with constraints removed, e.g. <c>/jobs/{id}</c>.</param>
 /// <param name="Pattern">The route pattern as mapped.</param>
 /// <param name="BodyType">The JSON request body type, when the endpoint reads one.</param>
-internal sealed record ApiEndpoint(string Method, string Route, RoutePattern Pattern, Type? BodyType)
+/// <param name="BodyOptional">Whether the body may be left out (a nullable body parameter).</param>
+internal sealed record ApiEndpoint(string Method, string Route, RoutePattern Pattern, Type? BodyType, bool BodyOptional = false)
 {
     public const string Prefix = "/api/v1";
 
@@ -40,8 +41,8 @@ internal sealed record ApiEndpoint(string Method, string Route, RoutePattern Pat
 
             var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
             Assert.True(methods is { Count: > 0 }, $"Endpoint '{route}' accepts every HTTP method; map it with MapGet/MapPost/… so the security tests know what to call.");
-            var bodyType = endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
-            endpoints.AddRange(methods!.Select(m => new ApiEndpoint(m.ToUpperInvariant(), route[Prefix.Length..], endpoint.RoutePattern, bodyType)));
+            var accepts = endpoint.Metadata.GetMetadata<IAcceptsMetadata>();
+            endpoints.AddRange(methods!.Select(m => new ApiEndpoint(m.ToUpperInvariant(), route[Prefix.Length..], endpoint.RoutePattern, accepts?.RequestType, accepts?.IsOptional ?? false)));
         }
 
         return [.. endpoints.DistinctBy(e => e.Key).OrderBy(e => e.Route, StringComparer.Ordinal).ThenBy(e => MethodOrder(e.Method))];

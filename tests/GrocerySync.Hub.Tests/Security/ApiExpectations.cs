@@ -96,6 +96,7 @@ internal static class ExpectedAccess
         ["PUT /destinations/{id}"] = Access.RetailerAdmin,
         ["DELETE /destinations/{id}"] = Access.RetailerAdmin,
         ["POST /destinations/{id}/test"] = Access.AnyUser,
+        ["GET /destinations/{id}/tests/{testId}"] = Access.AnyUser,
 
         // Notification rules: admins configure them.
         ["GET /notification-rules"] = Access.AnyUser,
@@ -191,6 +192,7 @@ internal static class RouteValues
         ["audit-events"] = w => w.Audit.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["invites"] = w => w.Invite.Id.ToString(),
         ["plugins"] = w => w.Plugin.Id,
+        ["tests"] = w => w.ConnectionTest.Id.ToString(),
     };
 
     /// <summary>A named parameter (other than <c>{id}</c>) → the resource segment it stands for.</summary>
@@ -207,6 +209,7 @@ internal static class RouteValues
         ["notificationRuleId"] = "notification-rules",
         ["userId"] = "users",
         ["pluginId"] = "plugins",
+        ["testId"] = "tests",
     };
 
     /// <summary>The URL of <paramref name="endpoint"/> with every route parameter naming an item of <paramref name="world"/>.</summary>
@@ -333,6 +336,7 @@ internal static class RequestBodies
             o["name"] = c.Name;
             o.Remove("secrets");
         }),
+        ["POST /destinations/{id}/test"] = c => Json(new { agentId = c.Refs.Agent.Id }),
 
         ["POST /notification-rules"] = c => Json(new
         {

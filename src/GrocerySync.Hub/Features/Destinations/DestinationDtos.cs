@@ -72,3 +72,22 @@ public sealed record DestinationListQuery
     [EnumDataType(typeof(ConnectionStatus))]
     public ConnectionStatus? ConnectionStatus { get; init; }
 }
+
+/// <summary>Which agent runs a connection test; without one the hub picks an online agent of the destination's retailer.</summary>
+public sealed record TestConnectionRequest
+{
+    /// <summary>The agent to run the test; it must be online and belong to the destination's retailer.</summary>
+    public Guid? AgentId { get; init; }
+}
+
+/// <summary>A connection test: requested, handed to its agent, then answered (or failed without an answer at <see cref="ExpiresAt"/>).</summary>
+public sealed record ConnectionTestDto(
+    Guid Id,
+    Guid DestinationId,
+    Guid AgentId,
+    ConnectionTestStatus Status,
+    string? Message,
+    DateTimeOffset RequestedAt,
+    DateTimeOffset? DispatchedAt,
+    DateTimeOffset? FinishedAt,
+    DateTimeOffset ExpiresAt);

@@ -9,11 +9,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrocerySync.Hub.Features.Destinations;
 
-/// <summary>Destinations: where agents deliver channel feeds, with write-only, encrypted secrets.</summary>
+/// <summary>Destinations: where agents deliver channel feeds, with write-only, encrypted secrets (connection tests: <see cref="ConnectionTestService"/>).</summary>
 internal sealed class DestinationService(HubDbContext db, RetailerScope scope, SecretProtector protector)
 {
-    public const string NoAgentForTest = "Connection tests run on an agent; no agent is connected to run it yet.";
-
     private static readonly Ordering<Destination> ListOrdering = Ordering<Destination>.By("name", d => d.Id)
         .Add("name", d => d.Name)
         .Add("pluginId", d => d.PluginId)
@@ -131,13 +129,6 @@ internal sealed class DestinationService(HubDbContext db, RetailerScope scope, S
         await db.SaveChangesAsync(ct);
         return true;
     }
-
-    /// <summary>
-    /// A connection test must run on an agent inside the store network. Until runs can be dispatched there
-    /// is nothing honest to report, so the test is refused and the recorded status stays as it is.
-    /// </summary>
-    public async Task<Outcome> TestAsync(Guid id, CancellationToken ct) =>
-        await db.Destinations.AnyAsync(d => d.Id == id, ct) ? Outcome.Conflict(NoAgentForTest) : Outcome.NotFound;
 
     /// <summary>Copies the editable fields after checking them against the destination's retailer; changes nothing when invalid.</summary>
     private async Task<Outcome?> ApplyAsync(Destination destination, DestinationFields request, CancellationToken ct)

@@ -11,6 +11,7 @@ internal static class DestinationsApi
     public static IServiceCollection AddDestinations(this IServiceCollection services)
     {
         services.AddScoped<DestinationService>();
+        services.AddScoped<ConnectionTestService>();
         return services;
     }
 
@@ -42,23 +43,31 @@ internal static class DestinationsApi
             (await service.DeleteAsync(id, ct)).ToDeleteResult())
             .RequireAuthorization(Policies.RetailerAdmin);
 
-        // Technicians test connections too; the test itself runs on an agent.
-        group.MapPost("/{id:guid}/test", async Task<Results<NotFound, Conflict<ProblemDetails>>> (Guid id, DestinationService service, CancellationToken ct) =>
-            ToTestResult(await service.TestAsync(id, ct)))
-            .WithSummary("Tests the destination's connection from an agent. Answers 409 while no agent can run the test.");
+        // Technicians test connections too; the test itself runs on an agent, which answers later.
+        group.MapPost("/{id:guid}/test", async Task<Results<Accepted<ConnectionTestDto>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> (
+                Guid id, TestConnectionRequest? request, ConnectionTestService service, CancellationToken ct) =>
+            {
+                var outcome = await service.RequestAsync(id, request, ct);
+                return outcome.Kind switch
+                {
+                    OutcomeKind.Ok => TypedResults.Accepted($"/api/v1/destinations/{id}/tests/{outcome.Value!.Id}", outcome.Value),
+                    OutcomeKind.Invalid => TypedResults.ValidationProblem(outcome.Errors!),
+                    OutcomeKind.Conflict => TypedResults.Conflict(new ProblemDetails
+                    {
+                        Status = StatusCodes.Status409Conflict,
+                        Title = "The connection test cannot run.",
+                        Detail = outcome.Detail,
+                        Type = "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+                    }),
+                    _ => TypedResults.NotFound(),
+                };
+            })
+            .WithSummary("Asks an agent in the store network to test the destination's connection: the named agent (optional body { agentId }), else an online agent of the retailer, preferring one whose jobs deliver here. Answers 202 with the test to poll; 409 when no such agent is online.");
+
+        group.MapGet("/{id:guid}/tests/{testId:guid}", async Task<Results<Ok<ConnectionTestDto>, NotFound>> (Guid id, Guid testId, ConnectionTestService service, CancellationToken ct) =>
+            (await service.GetAsync(id, testId, ct)).ToGetResult())
+            .WithSummary("Gets a connection test: Pending, Dispatched, then Succeeded or Failed with the agent's message (Failed without an answer after Hub:Runs:ConnectionTestTimeout).");
 
         return group;
     }
-
-    // No success result yet: until agents take dispatched work, a test can only be refused (see DestinationService.TestAsync).
-    private static Results<NotFound, Conflict<ProblemDetails>> ToTestResult(Outcome outcome) =>
-        outcome.Kind == OutcomeKind.NotFound
-            ? TypedResults.NotFound()
-            : TypedResults.Conflict(new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "The connection test cannot run.",
-                Detail = outcome.Detail,
-                Type = "https://tools.ietf.org/html/rfc9110#section-15.5.10",
-            });
 }

@@ -14,7 +14,7 @@ namespace GrocerySync.Hub.Features.Dispatch;
 
 /// <summary>
 /// The agent protocol under <c>/agent/v1</c> (GrocerySync.Contracts/Agents/AgentProtocol.cs): enrollment, heartbeats,
-/// the work long-poll, run events, logs and plugin downloads, with the background services that keep runs and agents
+/// the work long-poll, run events, logs, connection test results and plugin downloads, with the background services that keep runs and agents
 /// honest (heartbeat writer and monitor, lease sweeper, queued-run watcher, cancel requests).
 /// </summary>
 internal static class AgentProtocolApi
@@ -51,6 +51,7 @@ internal static class AgentProtocolApi
         services.AddSingleton<QueuedRunWatcher>().AddHostedService(sp => sp.GetRequiredService<QueuedRunWatcher>());
         services.AddScoped<RunLifecycle>();
         services.AddScoped<RunSpecBuilder>();
+        services.AddScoped<ConnectionTestDispatch>();
         services.AddScoped<AgentProtocolService>();
         services.AddSingleton<HeartbeatService>();
         services.AddScoped<LogIngest>();
@@ -154,10 +155,10 @@ internal static class AgentProtocolApi
                     return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [AgentRoutes.MaxRunsQuery] = ["Ask for at least one run; an agent without a free slot does not poll."] });
                 }
 
-                var runs = await service.WorkAsync(Caller(http), TimeSpan.FromSeconds(seconds), maxRuns, ct);
-                return runs.Count == 0 ? TypedResults.NoContent() : TypedResults.Ok(new WorkResponse(runs));
+                var work = await service.WorkAsync(Caller(http), TimeSpan.FromSeconds(seconds), maxRuns, ct);
+                return work.Runs.Count == 0 && work.ConnectionTests.Count == 0 ? TypedResults.NoContent() : TypedResults.Ok(work);
             })
-            .WithSummary("Long-poll for work: answers the runs handed to this agent (Dispatched) as soon as there are any, at most 'maxRuns' (its free slots), or 204 after 'waitSeconds' (at most 60).");
+            .WithSummary("Long-poll for work: answers the runs (at most 'maxRuns', its free slots) and connection tests handed to this agent (Dispatched) as soon as there are any, or 204 after 'waitSeconds' (at most 60).");
 
         group.MapPost("/events", async Task<Results<Ok<BatchAcknowledgement>, ValidationProblem>> (
                 EventBatch batch, HttpContext http, AgentProtocolService service, CancellationToken ct) =>
@@ -184,6 +185,13 @@ internal static class AgentProtocolApi
                 return TypedResults.Ok(new BatchAcknowledgement(acknowledged, await service.CancelRunIdsAsync(caller.AgentId, ct)));
             })
             .WithSummary("Delivers log lines, stored in bulk exactly once by sequence; answers the highest stored sequence and runs to cancel.");
+
+        group.MapPost("/connection-tests/{id:guid}/result", async Task<Results<Ok<ConnectionTestAcknowledgement>, NotFound>> (
+                Guid id, ConnectionTestReport report, HttpContext http, ConnectionTestDispatch tests, CancellationToken ct) =>
+            await tests.RecordAsync(Caller(http).AgentId, id, report, ct) is { } acknowledgement
+                ? TypedResults.Ok(acknowledgement)
+                : TypedResults.NotFound())
+            .WithSummary("Reports the outcome of a connection test handed to this agent; another agent's test answers 404. A test that ended already (answered or expired) answers recorded: false and stays as it is.");
 
         group.MapGet("/plugins/{id}/{version}", async Task<Results<FileStreamHttpResult, NotFound>> (
                 string id, string version, PluginPackages packages, CancellationToken ct) =>

@@ -11,7 +11,7 @@ namespace GrocerySync.Hub.Features.Dispatch;
 internal sealed record AgentCaller(Guid AgentId, Guid RetailerId, string Name, int HeartbeatIntervalSeconds);
 
 /// <summary>
-/// What the hub does for an agent: heartbeats, the work long-poll, run events. The tenant filter is the agent's
+/// What the hub does for an agent: heartbeats, the work long-poll (runs and connection tests), run events. The tenant filter is the agent's
 /// retailer, and every run is looked up with the agent's id as well, so an agent never sees or touches a run of
 /// another agent, let alone of another retailer. Bad or late events are ignored (and logged), never a 500: the
 /// agent's outbox must be able to move on.
@@ -20,6 +20,7 @@ internal sealed class AgentProtocolService(
     HubDbContext db,
     RunLifecycle lifecycle,
     RunSpecBuilder specs,
+    ConnectionTestDispatch connectionTests,
     WorkSignals signals,
     TimeProvider time,
     IOptions<RunOptions> runOptions,
@@ -28,12 +29,13 @@ internal sealed class AgentProtocolService(
     public const int MaxEventsPerBatch = 5000;
 
     /// <summary>
-    /// The long-poll: queued runs of this agent at once, else waits for a signal (a run queued on this replica, or
-    /// found by <see cref="QueuedRunWatcher"/>) up to <paramref name="wait"/>, at most <paramref name="maxRuns"/> runs (the agent's free slots; the
-    /// hub's MaxRunsPerPoll caps it). Each run is moved Queued → Dispatched
-    /// with a conditional update, so two polls (or two replicas) never hand out one run twice.
+    /// The long-poll: queued runs and pending connection tests of this agent at once, else waits for a signal (work
+    /// queued on this replica, or found by <see cref="QueuedRunWatcher"/>) up to <paramref name="wait"/>, at most
+    /// <paramref name="maxRuns"/> runs (the agent's free slots; the hub's MaxRunsPerPoll caps it; connection tests take
+    /// no slot). Each run is moved Queued → Dispatched (each test Pending → Dispatched) with a conditional update, so two
+    /// polls (or two replicas) never hand out one twice. An answer without runs and tests means the wait passed.
     /// </summary>
-    public async Task<IReadOnlyList<RunSpec>> WorkAsync(AgentCaller agent, TimeSpan wait, int? maxRuns, CancellationToken ct)
+    public async Task<WorkResponse> WorkAsync(AgentCaller agent, TimeSpan wait, int? maxRuns, CancellationToken ct)
     {
         // The wait is transport timing, not business time: the real clock, also under a fake TimeProvider.
         var take = Math.Min(maxRuns ?? runOptions.Value.MaxRunsPerPoll, runOptions.Value.MaxRunsPerPoll);
@@ -41,11 +43,12 @@ internal sealed class AgentProtocolService(
         while (true)
         {
             var signal = signals.NextAsync(agent.AgentId);
+            var tests = await connectionTests.HandOutAsync(agent.AgentId, ct);
             var runs = await DispatchQueuedAsync(agent, take, ct);
             var remaining = TimeProvider.System.GetElapsedTime(TimeProvider.System.GetTimestamp(), deadline);
-            if (runs.Count > 0 || remaining <= TimeSpan.Zero)
+            if (runs.Count > 0 || tests.Count > 0 || remaining <= TimeSpan.Zero)
             {
-                return runs;
+                return new WorkResponse(runs) { ConnectionTests = tests };
             }
 
             await Task.WhenAny(signal, Task.Delay(remaining, ct));

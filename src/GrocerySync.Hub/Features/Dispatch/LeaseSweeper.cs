@@ -11,7 +11,8 @@ namespace GrocerySync.Hub.Features.Dispatch;
 /// Failed with "agent stopped reporting" (Cancelled when a user had asked to cancel it), and a running run past its
 /// job's timeout ends as TimedOut. Each end is a conditional update on the state that was read, so when several
 /// replicas sweep at once each run is ended exactly once. A lease that lapsed while no hub ran is not held against
-/// the agent until it had one lease's time, from this hub's start, to report.
+/// the agent until it had one lease's time, from this hub's start, to report. Connection tests that no agent answered
+/// before their expiry fail in the same pass (<see cref="ConnectionTestDispatch.ExpireAsync"/>).
 /// </summary>
 internal sealed class LeaseSweeper(IServiceScopeFactory scopes, TimeProvider time, IOptions<RunOptions> options, ILogger<LeaseSweeper> log)
     : PeriodicService(scopes, time, log)
@@ -65,6 +66,7 @@ internal sealed class LeaseSweeper(IServiceScopeFactory scopes, TimeProvider tim
         }
 
         LastPassEnded = ended;
+        await services.GetRequiredService<ConnectionTestDispatch>().ExpireAsync(now, ct);
     }
 
     private async Task<bool> EndAsync(HubDbContext db, RunLifecycle lifecycle, Guid runId, RunStatus observed, RunStatus final, DateTimeOffset now, string reason, CancellationToken ct)

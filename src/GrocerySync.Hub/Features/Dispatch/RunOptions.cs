@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace GrocerySync.Hub.Features.Dispatch;
 
-/// <summary>Settings under <c>Hub:Runs</c>: dispatch, leases, cancellation and run retention.</summary>
+/// <summary>Settings under <c>Hub:Runs</c>: dispatch, leases, cancellation, run retention and connection tests.</summary>
 internal sealed class RunOptions
 {
     public const string Section = "Hub:Runs";
@@ -26,6 +26,13 @@ internal sealed class RunOptions
     /// <summary>Most runs one work answer hands out.</summary>
     [Range(1, 100)]
     public int MaxRunsPerPoll { get; set; } = 10;
+
+    /// <summary>
+    /// How long a destination connection test waits for its agent to take it and answer; then it fails. Longer than
+    /// the agent's own limit on a test (<c>Agent:ConnectionTestTimeout</c>, 30 s) plus a work poll.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    public TimeSpan ConnectionTestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>The lease of a run of an agent with this heartbeat interval.</summary>
     public TimeSpan LeaseFor(int heartbeatIntervalSeconds) => TimeSpan.FromSeconds(Math.Max(LeaseSeconds, 3 * heartbeatIntervalSeconds));

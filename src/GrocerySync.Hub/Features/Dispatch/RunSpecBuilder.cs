@@ -11,8 +11,9 @@ namespace GrocerySync.Hub.Features.Dispatch;
 
 /// <summary>
 /// Builds the spec of a run for the agent that owns its job: source, adapter and destination with exact plugin
-/// versions and package hashes from the catalog, and the decrypted secrets merged into the settings. The spec
-/// exists only in the answer to that agent: it is never logged or stored.
+/// versions and package hashes from the catalog, and the decrypted secrets merged into the settings; and the
+/// destination of a connection test for the agent it was given to. A spec exists only in the answer to that agent:
+/// it is never logged or stored.
 /// </summary>
 internal sealed class RunSpecBuilder(HubDbContext db, SecretProtector secrets)
 {
@@ -64,7 +65,12 @@ internal sealed class RunSpecBuilder(HubDbContext db, SecretProtector secrets)
         return (spec, null);
     }
 
-    private async Task<(RunPlugin? Plugin, string? Failure)> PluginAsync(string pluginId, string? version, PluginKind kind, string settingsJson, string? encryptedSecrets, string what, CancellationToken ct)
+    /// <summary>
+    /// One plugin of a spec (a run's, or a connection test's destination): the exact catalog version and hash, and the
+    /// settings with the decrypted secrets merged in; or why it cannot be handed out (<paramref name="what"/> names the
+    /// connection in that reason).
+    /// </summary>
+    public async Task<(RunPlugin? Plugin, string? Failure)> PluginAsync(string pluginId, string? version, PluginKind kind, string settingsJson, string? encryptedSecrets, string what, CancellationToken ct)
     {
         var versions = await db.PluginVersions.AsNoTracking()
             .Where(v => v.PluginId == pluginId)

@@ -85,19 +85,6 @@ public sealed class DestinationsApiTests(HubApps apps)
     }
 
     [Theory, DatabaseData]
-    public async Task Connection_test_is_refused_honestly_while_no_agent_can_run_it(DatabaseProvider provider)
-    {
-        var tenant = await (await apps.GetAsync(provider)).CreateTenantAsync();
-        var destination = await tenant.AddDestinationAsync();
-
-        var response = await tenant.Technician.Client.PostAsync($"/api/v1/destinations/{destination.Id}/test", null, Ct);
-
-        Assert.Equal(DestinationService.NoAgentForTest, await response.ReadProblemDetailAsync(HttpStatusCode.Conflict));
-        var stored = await tenant.App.QueryDbAsync(db => db.Destinations.AsNoTracking().SingleAsync(d => d.Id == destination.Id, Ct));
-        Assert.Equal((ConnectionStatus.Untested, (DateTimeOffset?)null, (string?)null, destination.Version), (stored.ConnectionStatus, stored.LastTestedAt, stored.LastTestMessage, stored.Version));
-    }
-
-    [Theory, DatabaseData]
     public async Task Technician_cannot_create_change_or_delete_destinations(DatabaseProvider provider)
     {
         var tenant = await (await apps.GetAsync(provider)).CreateTenantAsync();

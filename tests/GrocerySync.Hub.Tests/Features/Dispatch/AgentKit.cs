@@ -55,12 +55,23 @@ internal sealed class TestAgent(HubApp app, Agent agent, string apiKey)
     /// <summary>The work poll's status and runs (empty on 204).</summary>
     public async Task<(HttpStatusCode Status, IReadOnlyList<RunSpec> Runs)> PollAsync(int wait, int? maxRuns = null)
     {
+        var (status, work) = await PollWorkAsync(wait, maxRuns);
+        return (status, work.Runs);
+    }
+
+    /// <summary>The work poll's status and whole answer: runs and connection tests (both empty on 204).</summary>
+    public async Task<(HttpStatusCode Status, WorkResponse Work)> PollWorkAsync(int wait, int? maxRuns = null)
+    {
         var limit = maxRuns is { } m ? $"&{AgentRoutes.MaxRunsQuery}={m}" : string.Empty;
         var response = await Client.GetAsync($"/{AgentRoutes.Work}?{AgentRoutes.WaitSecondsQuery}={wait}{limit}", Ct);
         return response.StatusCode == HttpStatusCode.OK
-            ? (response.StatusCode, (await response.Content.ReadFromJsonAsync<WorkResponse>(Ct))!.Runs)
-            : (response.StatusCode, []);
+            ? (response.StatusCode, (await response.Content.ReadFromJsonAsync<WorkResponse>(Ct))!)
+            : (response.StatusCode, new WorkResponse([]));
     }
+
+    /// <summary>Posts a connection test's outcome as this agent.</summary>
+    public Task<HttpResponseMessage> ReportTestAsync(Guid testId, bool success, string? message) =>
+        Client.PostAsJsonAsync($"/{AgentRoutes.ConnectionTests}/{testId}/result", new ConnectionTestReport(success, message), Ct);
 
     public async Task<BatchAcknowledgement> SendEventsAsync(params RunEvent[] events)
     {
@@ -112,6 +123,15 @@ internal static class AgentKit
         var key = (await enrolled.Content.ReadFromJsonAsync<EnrollResponse>(Ct))!;
         var entity = await tenant.App.QueryDbAsync(db => db.Agents.FindAsync([agent.Id], Ct).AsTask());
         return new TestAgent(tenant.App, entity!, key.ApiKey);
+    }
+
+    /// <summary>An enrolled agent that has sent its first heartbeat, so it is Online.</summary>
+    public static async Task<TestAgent> OnlineAgentAsync(TestTenant tenant)
+    {
+        var agent = await EnrollAgentAsync(tenant);
+        await agent.HeartbeatAsync();
+        await agent.FlushHeartbeatsAsync();
+        return agent;
     }
 
     public static async Task<EnrollmentTokenDto> CreateTokenAsync(TestUser user, Guid agentId)

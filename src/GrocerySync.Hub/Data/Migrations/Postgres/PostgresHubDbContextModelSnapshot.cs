@@ -296,6 +296,63 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.ToTable("Destinations");
                 });
 
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.DestinationConnectionTest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("DestinationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("DestinationVersion")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("DispatchedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RequestedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("RequestedByUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("RetailerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AgentId", "Status");
+
+                    b.HasIndex("DestinationId", "RequestedAt");
+
+                    b.HasIndex("RetailerId", "RequestedAt");
+
+                    b.HasIndex("Status", "ExpiresAt");
+
+                    b.ToTable("ConnectionTests");
+                });
+
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.HubUser", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1144,6 +1201,27 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
 
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Destination", b =>
                 {
+                    b.HasOne("GrocerySync.Hub.Data.Entities.Retailer", null)
+                        .WithMany()
+                        .HasForeignKey("RetailerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.DestinationConnectionTest", b =>
+                {
+                    b.HasOne("GrocerySync.Hub.Data.Entities.Agent", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrocerySync.Hub.Data.Entities.Destination", null)
+                        .WithMany()
+                        .HasForeignKey("DestinationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("GrocerySync.Hub.Data.Entities.Retailer", null)
                         .WithMany()
                         .HasForeignKey("RetailerId")

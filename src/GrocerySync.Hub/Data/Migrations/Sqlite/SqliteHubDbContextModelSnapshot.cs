@@ -289,6 +289,63 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.ToTable("Destinations");
                 });
 
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.DestinationConnectionTest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DestinationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DestinationVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DispatchedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("RequestedByUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RetailerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AgentId", "Status");
+
+                    b.HasIndex("DestinationId", "RequestedAt");
+
+                    b.HasIndex("RetailerId", "RequestedAt");
+
+                    b.HasIndex("Status", "ExpiresAt");
+
+                    b.ToTable("ConnectionTests");
+                });
+
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.HubUser", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1129,6 +1186,27 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
 
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Destination", b =>
                 {
+                    b.HasOne("GrocerySync.Hub.Data.Entities.Retailer", null)
+                        .WithMany()
+                        .HasForeignKey("RetailerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.DestinationConnectionTest", b =>
+                {
+                    b.HasOne("GrocerySync.Hub.Data.Entities.Agent", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrocerySync.Hub.Data.Entities.Destination", null)
+                        .WithMany()
+                        .HasForeignKey("DestinationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("GrocerySync.Hub.Data.Entities.Retailer", null)
                         .WithMany()
                         .HasForeignKey("RetailerId")
