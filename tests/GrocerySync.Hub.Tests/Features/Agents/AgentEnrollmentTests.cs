@@ -167,12 +167,13 @@ public sealed class AgentEnrollmentTests(HubApps apps)
         var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText?.StartsWith("/agent/v1", StringComparison.Ordinal) == true)
             .ToList();
-        Assert.Equal(6, endpoints.Count);
+        Assert.Equal(7, endpoints.Count);
         var anonymous = app.CreateAnonymousClient();
         foreach (var endpoint in endpoints)
         {
             var method = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Single();
-            var url = endpoint.RoutePattern.RawText!.Replace("{id}", "sql", StringComparison.Ordinal).Replace("{version}", "1.0.0", StringComparison.Ordinal);
+            var url = endpoint.RoutePattern.RawText!.Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+                .Replace("{id}", "sql", StringComparison.Ordinal).Replace("{version}", "1.0.0", StringComparison.Ordinal);
             using var request = new HttpRequestMessage(new HttpMethod(method), url);
             if (method == "POST")
             {
