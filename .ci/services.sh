@@ -27,6 +27,8 @@ if [ "$(runuser -u postgres -- psql -qtA -c 'SHOW max_connections')" -lt 400 ]; 
 fi
 runuser -u postgres -- psql -qtA -c "SELECT 1 FROM pg_roles WHERE rolname='ci_user'" | grep -q 1 ||
   runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ci_user LOGIN CREATEDB PASSWORD 'ci_pass'" -c "CREATE DATABASE ci_db OWNER ci_user"
+# DROP DATABASE … WITH (FORCE) of a test database must also end an autovacuum worker busy in it (42501 without this).
+runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -c "GRANT pg_signal_backend TO ci_user"
 export GS_TEST_POSTGRES="Host=127.0.0.1;Port=5432;Database=ci_db;Username=ci_user;Password=ci_pass"
 
 # MariaDB on 3306.

@@ -269,7 +269,19 @@ internal sealed class HubStorage : IAsyncDisposable
             await using var connection = new NpgsqlConnection(_adminConnectionString);
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_databaseName}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await drop.ExecuteNonQueryAsync();
+                    break;
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 20)
+                {
+                    // An autovacuum worker in the database, which a role without pg_signal_backend may not end: it finishes soon.
+                    await Task.Delay(250);
+                }
+            }
         }
 
         Directory.Delete(DataDirectory, recursive: true);
