@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Sums the TRX reports under a folder and names every test that did not pass.
 
-Usage: trx-summary.py RESULTS_DIR TEST_EXIT_CODE
+Usage: trx-summary.py RESULTS_DIR TEST_EXIT_CODE [CONSOLE_LOG]
 
 Prints each failed test with the first lines of its message (so a CI log cut to its tail still
-says what broke), then, as the last line, "Tests: N passed, N failed[, N skipped]".
+says what broke), then, as the last line, "Tests: N passed, N failed[, N skipped]". The counts come
+from dotnet test's own run summary in CONSOLE_LOG when given (two test projects that start in the
+same instant write TRX files of the same name, and one overwrites the other), else from the TRX files.
 Exits 0 when nothing failed and the test command succeeded, 1 otherwise.
 """
 import pathlib
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -32,6 +35,12 @@ def main() -> int:
             if result.get("outcome", "").lower() in FAILED:
                 message = result.findtext("t:Output/t:ErrorInfo/t:Message", default="", namespaces=NS)
                 failures.append((result.get("testName", "?"), message.strip().splitlines()[:MESSAGE_LINES]))
+
+    if len(sys.argv) > 3:
+        summary = pathlib.Path(sys.argv[3]).read_text(errors="replace")
+        counts = {k: re.findall(rf"^\s*{k}: (\d+)$", summary, re.MULTILINE) for k in ("failed", "succeeded", "skipped")}
+        if all(counts.values()):
+            failed, passed, skipped = (int(counts[k][-1]) for k in ("failed", "succeeded", "skipped"))
 
     if test_rc != 0 and failed == 0:
         failed = 1  # a crashed or timed-out test host writes no TRX result: still a failure
