@@ -146,22 +146,19 @@ internal sealed class ConnectionTestDispatch(
     {
         var timeout = options.Value.ConnectionTestTimeout;
         var within = $"No agent answered within {timeout.TotalSeconds:0} s";
-        var notTaken = await db.ConnectionTests
-            .Where(t => t.Status == ConnectionTestStatus.Pending && t.ExpiresAt < now)
+        var notTaken = $"{within}: the agent did not ask for work (is it running and connected to the hub, with a free run slot?).";
+        var unanswered = $"{within}: the agent took the test but sent no result (agents older than this hub do not run connection tests).";
+        var expired = await db.ConnectionTests
+            .Where(t => (t.Status == ConnectionTestStatus.Pending || t.Status == ConnectionTestStatus.Dispatched) && t.ExpiresAt < now)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(t => t.Status, ConnectionTestStatus.Failed).SetProperty(t => t.FinishedAt, now)
-                .SetProperty(t => t.Message, $"{within}: the agent did not ask for work (is it running and connected to the hub, with a free run slot?)."), ct);
-        var unanswered = await db.ConnectionTests
-            .Where(t => t.Status == ConnectionTestStatus.Dispatched && t.ExpiresAt < now)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.Status, ConnectionTestStatus.Failed).SetProperty(t => t.FinishedAt, now)
-                .SetProperty(t => t.Message, $"{within}: the agent took the test but sent no result (agents older than this hub do not run connection tests)."), ct);
-        if (notTaken + unanswered > 0)
+                .SetProperty(t => t.Message, t => t.Status == ConnectionTestStatus.Pending ? notTaken : unanswered), ct);
+        if (expired > 0)
         {
-            HubLog.ConnectionTestsExpired(log, notTaken + unanswered, timeout.TotalSeconds);
+            HubLog.ConnectionTestsExpired(log, expired, timeout.TotalSeconds);
         }
 
-        return notTaken + unanswered;
+        return expired;
     }
 
     /// <summary>The message with every value of the destination's secrets replaced, should a plugin have repeated one.</summary>
