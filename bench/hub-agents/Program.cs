@@ -23,6 +23,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using GrocerySync.Contracts;
 using GrocerySync.Contracts.Agents;
 using Npgsql;
@@ -300,11 +301,11 @@ internal sealed record WrkResult(long Requests, long NotOk, double PerSecond, do
             return unit switch { "us" => value / 1000, "ms" => value, "s" => value * 1000, "m" => value * 60_000, _ => throw new FormatException($"wrk time '{text}'") };
         }
 
-        string Field(string pattern) => System.Text.RegularExpressions.Regex.Match(output, pattern, System.Text.RegularExpressions.RegexOptions.Multiline) is { Success: true } m
+        string Field(string pattern) => Regex.Match(output, pattern, RegexOptions.Multiline) is { Success: true } m
             ? m.Groups[1].Value
             : throw new FormatException($"wrk printed no match for {pattern}:\n{output}");
-        var notOk = System.Text.RegularExpressions.Regex.Match(output, @"Non-2xx or 3xx responses: (\d+)");
-        var errors = System.Text.RegularExpressions.Regex.Match(output, @"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)");
+        var notOk = Regex.Match(output, @"Non-2xx or 3xx responses: (\d+)");
+        var errors = Regex.Match(output, @"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)");
         var socketErrors = errors.Success ? Enumerable.Range(1, 4).Sum(g => long.Parse(errors.Groups[g].Value, CultureInfo.InvariantCulture)) : 0;
         return new WrkResult(
             long.Parse(Field(@"^\s*(\d+) requests in"), CultureInfo.InvariantCulture),
