@@ -19,9 +19,14 @@ fi
 pgver=$(pg_lsclusters -h | awk 'NR==1{print $1}')
 pg_lsclusters -h | awk 'NR==1{print $4}' | grep -q online || pg_ctlcluster "$pgver" main start
 until pg_isready -h 127.0.0.1 -p 5432 -q; do sleep 0.5; done
-# The test projects run at once, each with hubs of their own: room for their pools beyond the default 100.
-if [ "$(runuser -u postgres -- psql -qtA -c 'SHOW max_connections')" -lt 400 ]; then
-  runuser -u postgres -- psql -q -c "ALTER SYSTEM SET max_connections = 400"
+# The test projects run at once, each with hubs of their own: room for their pools beyond the default 100. The
+# memory and WAL settings are those of a server (Debian's defaults, 128 MB of shared buffers and a checkpoint every
+# 1 GB of WAL, are sized for a small shared host): bulk log writes otherwise evict their own index pages and PostgreSQL
+# logs "checkpoints are occurring too frequently". bench/run-hub-agents.sh measures on this server.
+if [ "$(runuser -u postgres -- psql -qtA -c 'SHOW max_connections')" -lt 400 ] ||
+   [ "$(runuser -u postgres -- psql -qtA -c 'SHOW shared_buffers')" != 1GB ]; then
+  runuser -u postgres -- psql -q -c "ALTER SYSTEM SET max_connections = 400" -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
+    -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '15min'"
   pg_ctlcluster "$pgver" main restart
   until pg_isready -h 127.0.0.1 -p 5432 -q; do sleep 0.5; done
 fi

@@ -8,8 +8,8 @@
 //   4. dispatch: A agents long-poll GET /agent/v1/work; R runs are queued one after another straight into the
 //      database (as another hub replica would, so the hub finds them through its database re-check), and each
 //      run's time from its commit to the poll answer is recorded,
-//   5. logs: S senders post batches of B lines to POST /agent/v1/logs until L lines are acknowledged; lines/s end
-//      to end, then the stored row count is checked.
+//   5. logs: S senders (each with a run of its own) post batches of B lines, serialised in advance, to
+//      POST /agent/v1/logs until L lines are acknowledged; lines/s end to end, then the stored row count is checked.
 // Every loop is bounded in count and time; all traffic stays on loopback.
 // Usage: GrocerySync.Bench.HubAgents --hub <GrocerySync.Hub.dll> [--agents 10000] [--connections 64] [--seconds 20]
 //        [--runs 300] [--pollers 50] [--log-lines 2000000] [--log-batch 5000] [--log-senders 8] [--only heartbeats,dispatch,logs]
@@ -60,7 +60,7 @@ try
 
         if (o.Includes("logs"))
         {
-            await LogsAsync(http, keys, o, connectionString);
+            await LogsAsync(http, keys, seed, o, connectionString);
         }
     }
 }
@@ -228,29 +228,55 @@ async Task DispatchAsync(HttpClient http, (Guid Agent, string Key)[] keys, Seede
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {sorted.Count} / {o.Runs} | {Percentile(sorted, 0.5):F1} | {Percentile(sorted, 0.9):F1} | {Percentile(sorted, 0.99):F1} | {(sorted.Count > 0 ? sorted[^1] : double.NaN):F1} |"));
 }
 
-async Task LogsAsync(HttpClient http, (Guid Agent, string Key)[] keys, Options o, string connectionString)
+async Task LogsAsync(HttpClient http, (Guid Agent, string Key)[] keys, Seeded seed, Options o, string connectionString)
 {
     var senders = keys.Skip(o.Pollers).Take(o.LogSenders).ToArray();
     var perSender = o.LogLines / senders.Length;
     var batches = perSender / o.LogBatch;
-    var at = DateTimeOffset.UtcNow;
-    byte[] Batch(Guid outbox, long first) => JsonSerializer.SerializeToUtf8Bytes(new LogBatch(outbox,
-        [.. Enumerable.Range(0, o.LogBatch).Select(i => new AgentLogLine(first + i, null, at.AddMilliseconds(i), i % 50 == 0 ? LogSeverity.Warning : LogSeverity.Information,
-            "GrocerySync.Sync.Engine", $"Batch {first + i}: read 4096 records, 12 changed, 0 rejected, wrote 18,340 bytes to the destination", null))], 0), web);
 
-    // The bodies differ only by sequence; a few are prepared per sender so the client does not dominate the CPU.
+    // Lines as an agent writes them during a run: each sender's lines name its own run (so the hub checks the run's
+    // owner and indexes the line under it), carry increasing timestamps, and one in 50 is a warning. The bodies are
+    // serialised before the clock starts, so the load tool's JSON work does not take the hub's CPU.
+    var jobs = await Seeder.AddJobsAsync(connectionString, seed.RetailerId, senders.Select(s => s.Agent).ToList());
+    var runs = new Guid[senders.Length];
+    await using (var connection = new NpgsqlConnection(connectionString))
+    {
+        await connection.OpenAsync();
+        for (var i = 0; i < senders.Length; i++)
+        {
+            runs[i] = Guid.CreateVersion7();
+            await using var insert = new NpgsqlCommand(
+                """INSERT INTO "JobRuns" ("Id", "RetailerId", "JobId", "AgentId", "Trigger", "Status", "QueuedAt", "RecordsRead", "RecordsChanged", "RecordsWritten", "RecordsRejected", "BytesWritten") VALUES (@id, @retailer, @job, @agent, 1, @status, now(), 0, 0, 0, 0, 0)""", connection);
+            insert.Parameters.AddWithValue("id", runs[i]);
+            insert.Parameters.AddWithValue("retailer", seed.RetailerId);
+            insert.Parameters.AddWithValue("job", jobs[i].Job);
+            insert.Parameters.AddWithValue("agent", senders[i].Agent);
+            insert.Parameters.AddWithValue("status", (int)RunStatus.Succeeded);
+            await insert.ExecuteNonQueryAsync();
+        }
+    }
+
+    var start = DateTimeOffset.UtcNow;
+    var outboxes = senders.Select(_ => Guid.NewGuid()).ToArray();
+    var bodies = senders.Select((_, s) => Enumerable.Range(0, batches).Select(b =>
+    {
+        var first = 1 + (long)b * o.LogBatch;
+        return JsonSerializer.SerializeToUtf8Bytes(new LogBatch(outboxes[s],
+            [.. Enumerable.Range(0, o.LogBatch).Select(i => first + i).Select(seq => new AgentLogLine(seq, runs[s], start.AddTicks(seq * 500),
+                seq % 50 == 0 ? LogSeverity.Warning : LogSeverity.Information, "GrocerySync.Sync.Engine",
+                $"Batch {seq}: read 4096 records, 12 changed, 0 rejected, wrote 18,340 bytes to the destination", null))], 0), web);
+    }).ToArray()).ToArray();
+
     var load = Load();
     var watch = Stopwatch.StartNew();
     long acknowledged = 0;
-    await Task.WhenAll(senders.Select(async s =>
+    await Task.WhenAll(senders.Select(async (sender, s) =>
     {
         using var client = new HttpClient(new SocketsHttpHandler()) { BaseAddress = http.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", s.Key);
-        var outbox = Guid.NewGuid();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", sender.Key);
         for (var b = 0; b < batches; b++)
         {
-            var body = Batch(outbox, 1 + (long)b * o.LogBatch);
-            using var content = new ByteArrayContent(body);
+            using var content = new ByteArrayContent(bodies[s][b]);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await client.PostAsync("/" + AgentRoutes.Logs, content);
             response.EnsureSuccessStatusCode();

@@ -31,7 +31,8 @@ internal sealed class LogService(HubDbContext db)
 
         if (query.Level is { } level)
         {
-            lines = lines.Where(e => e.Level >= level);
+            // A constant, not a parameter: the planner can then use the warnings-only partial index for Warning and above.
+            lines = lines.Where(e => e.Level >= EF.Constant(level));
         }
 
         if (query.AgentId is { } agentId)

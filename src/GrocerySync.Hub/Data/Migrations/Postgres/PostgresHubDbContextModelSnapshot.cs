@@ -745,6 +745,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
 
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.LogEntry", b =>
                 {
+                    b.Property<Guid>("RetailerId")
+                        .HasColumnType("uuid");
+
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint");
@@ -773,23 +776,19 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.Property<string>("Properties")
                         .HasColumnType("text");
 
-                    b.Property<Guid>("RetailerId")
-                        .HasColumnType("uuid");
-
                     b.Property<DateTimeOffset>("Timestamp")
                         .HasColumnType("timestamp with time zone");
 
-                    b.HasKey("Id");
+                    b.HasKey("RetailerId", "Id");
 
                     b.HasIndex("AgentId", "Id");
 
                     b.HasIndex("JobRunId", "Id");
 
-                    b.HasIndex("RetailerId", "Id");
-
-                    b.HasIndex("RetailerId", "Level");
-
                     b.HasIndex("RetailerId", "Timestamp");
+
+                    b.HasIndex(new[] { "RetailerId", "Id" }, "IX_LogEntries_Warnings")
+                        .HasFilter("\"Level\" >= 3");
 
                     b.ToTable("LogEntries");
                 });

@@ -774,11 +774,13 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
 
                     b.HasIndex("JobRunId", "Id");
 
-                    b.HasIndex("RetailerId", "Id");
-
-                    b.HasIndex("RetailerId", "Level");
+                    b.HasIndex("RetailerId", "Id")
+                        .HasDatabaseName("IX_LogEntries_RetailerId_Id");
 
                     b.HasIndex("RetailerId", "Timestamp");
+
+                    b.HasIndex(new[] { "RetailerId", "Id" }, "IX_LogEntries_Warnings")
+                        .HasFilter("\"Level\" >= 3");
 
                     b.ToTable("LogEntries");
                 });
