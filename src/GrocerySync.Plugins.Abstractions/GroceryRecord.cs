@@ -21,6 +21,7 @@ public sealed class GroceryRecord
     private IReadOnlyList<string> _attributeNames = [];
 
     /// <summary>Points the record at a row of a batch and resets the typed fields. Used by the engine and by tests.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Bind(SourceBatch batch, int row, IReadOnlyList<string> attributeNames)
     {
         ArgumentNullException.ThrowIfNull(batch);

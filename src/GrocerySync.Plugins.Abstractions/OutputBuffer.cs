@@ -114,6 +114,7 @@ public sealed class OutputBuffer : IBufferWriter<byte>
     /// Writes a decimal with exactly <paramref name="decimals"/> digits after the point (rounded half away from zero
     /// when the value has more), invariant culture: <c>12.50</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteDecimal(decimal value, int decimals = 2)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)decimals, 8u, nameof(decimals));

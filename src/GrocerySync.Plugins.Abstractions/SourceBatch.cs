@@ -65,6 +65,7 @@ public sealed class SourceBatch
     /// Writes the (start, length) of every slot of <paramref name="row"/>, without surrounding spaces, tabs and line
     /// breaks, into <paramref name="ranges"/> and returns the buffer they index.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal byte[] GetTrimmedRanges(int row, Span<int> ranges)
     {
         var source = _ranges.AsSpan(row * SlotCount * 2, SlotCount * 2);

@@ -93,73 +93,7 @@ internal sealed class DelimitedFileSource(DelimitedFileOptions options) : ISourc
 
             first = false;
 
-            // Parse complete rows.
-            var data = batch.Data;
-            while (pos < data.Length)
-            {
-                var result = parser.Parse(data, pos, eof, out var next, out var newlines, out var error);
-                if (result == ParseResult.NeedMore)
-                {
-                    break;
-                }
-
-                var rowLine = line;
-                line += newlines;
-                var rowStart = pos;
-                pos = next;
-                if (result == ParseResult.Malformed)
-                {
-                    context.Reject(rowLine, "row", error!);
-                    continue;
-                }
-
-                if (parser.IsBlank(data, rowStart))
-                {
-                    continue;
-                }
-
-                if (slots is null)
-                {
-                    var header = new string[parser.FieldCount];
-                    for (var i = 0; i < header.Length; i++)
-                    {
-                        header[i] = Encoding.UTF8.GetString(parser.Field(data, i));
-                    }
-
-                    slots = context.Mapping.ResolveColumns(header);
-                    columns = header.Length;
-                    continue;
-                }
-
-                if (parser.FieldCount != columns)
-                {
-                    var hint = eof && pos >= data.Length ? " (the last row: is the export truncated?)" : string.Empty;
-                    context.Reject(rowLine, "row", $"has {parser.FieldCount} columns, the header has {columns}{hint}");
-                    continue;
-                }
-
-                if (!Utf8.IsValid(data[rowStart..pos]))
-                {
-                    context.Reject(rowLine, FirstInvalidColumn(data, parser, slots), "is not valid UTF-8: is the file Latin-1 or Windows-1252? Set the source's encoding setting.");
-                    continue;
-                }
-
-                var row = batch.AddRow(rowLine);
-                for (var c = 0; c < columns; c++)
-                {
-                    var slot = slots[c];
-                    if (slot >= 0)
-                    {
-                        var (start, length) = parser.Unescape(batch.Data, c);
-                        if (options.DecimalComma && Array.IndexOf(NumericSlots, slot) >= 0)
-                        {
-                            length = DecimalCommaToPoint(batch.Data.Slice(start, length));
-                        }
-
-                        batch.SetFieldRange(row, slot, start, length);
-                    }
-                }
-            }
+            ParseRows(batch, parser, context, eof, ref pos, ref line, ref slots, ref columns);
 
             if (eof && pos >= batch.DataLength)
             {
@@ -216,6 +150,83 @@ internal sealed class DelimitedFileSource(DelimitedFileOptions options) : ISourc
     }
 
     /// <summary>Discards the rest of an over-long row; keeps what follows it at the start of the batch.</summary>
+    /// <summary>
+    /// Parses the complete rows of the batch's data from <paramref name="pos"/> into field ranges (the header row into
+    /// <paramref name="slots"/>); stops at a row that continues past the data. Synchronous and compiled fully optimised
+    /// from its first call: it runs once per batch, so tiered compilation would leave it in start-up code for much of a
+    /// short run.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ParseRows(SourceBatch batch, RowParser parser, SourceReadContext context, bool eof, ref int pos, ref long line, ref int[]? slots, ref int columns)
+    {
+        var data = batch.Data;
+        while (pos < data.Length)
+        {
+            var result = parser.Parse(data, pos, eof, out var next, out var newlines, out var error);
+            if (result == ParseResult.NeedMore)
+            {
+                break;
+            }
+
+            var rowLine = line;
+            line += newlines;
+            var rowStart = pos;
+            pos = next;
+            if (result == ParseResult.Malformed)
+            {
+                context.Reject(rowLine, "row", error!);
+                continue;
+            }
+
+            if (parser.IsBlank(data, rowStart))
+            {
+                continue;
+            }
+
+            if (slots is null)
+            {
+                var header = new string[parser.FieldCount];
+                for (var i = 0; i < header.Length; i++)
+                {
+                    header[i] = Encoding.UTF8.GetString(parser.Field(data, i));
+                }
+
+                slots = context.Mapping.ResolveColumns(header);
+                columns = header.Length;
+                continue;
+            }
+
+            if (parser.FieldCount != columns)
+            {
+                var hint = eof && pos >= data.Length ? " (the last row: is the export truncated?)" : string.Empty;
+                context.Reject(rowLine, "row", $"has {parser.FieldCount} columns, the header has {columns}{hint}");
+                continue;
+            }
+
+            if (!Utf8.IsValid(data[rowStart..pos]))
+            {
+                context.Reject(rowLine, FirstInvalidColumn(data, parser, slots), "is not valid UTF-8: is the file Latin-1 or Windows-1252? Set the source's encoding setting.");
+                continue;
+            }
+
+            var row = batch.AddRow(rowLine);
+            for (var c = 0; c < columns; c++)
+            {
+                var slot = slots[c];
+                if (slot >= 0)
+                {
+                    var (start, length) = parser.Unescape(batch.Data, c);
+                    if (options.DecimalComma && Array.IndexOf(NumericSlots, slot) >= 0)
+                    {
+                        length = DecimalCommaToPoint(batch.Data.Slice(start, length));
+                    }
+
+                    batch.SetFieldRange(row, slot, start, length);
+                }
+            }
+        }
+    }
+
     private static async Task<(long Lines, bool Eof)> SkipRowAsync(Stream stream, SourceBatch batch, int rowStart, SourceReadContext context, CancellationToken ct)
     {
         var inQuote = false;

@@ -81,6 +81,7 @@ internal sealed class RowParser(byte delimiter)
     /// <see langword="false"/> for anything else (a quote anywhere in the row, the end of the buffer, no vector
     /// hardware), which <see cref="Parse"/> then handles byte by byte.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryParsePlainRow(ReadOnlySpan<byte> data, int p, out int next)
     {
         FieldCount = 0;
@@ -135,6 +136,7 @@ internal sealed class RowParser(byte delimiter)
     /// <param name="next">Start of the following row.</param>
     /// <param name="newlines">Line breaks consumed (for line numbers).</param>
     /// <param name="error">Why a malformed row is malformed.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ParseResult Parse(ReadOnlySpan<byte> data, int p, bool eof, out int next, out int newlines, out string? error)
     {
         error = null;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using GrocerySync.Plugins.Abstractions;
 
 namespace GrocerySync.Plugins.Feeds;
@@ -6,6 +7,7 @@ namespace GrocerySync.Plugins.Feeds;
 internal static class FeedText
 {
     /// <summary>Writes "name size unit" (skipping empty parts), cut to <paramref name="maxChars"/> characters.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WriteTitle(GroceryRecord r, Span<byte> scratch, out int length, int maxChars)
     {
         var n = 0;

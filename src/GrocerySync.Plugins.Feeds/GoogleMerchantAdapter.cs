@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using GrocerySync.Plugins.Abstractions;
 
@@ -75,6 +76,7 @@ internal sealed class GoogleMerchantAdapter : IAdapter
 
     public void WriteHeader(OutputBuffer output) => output.Write(Header);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool WriteRecord(GroceryRecord record, OutputBuffer o, out string? reason)
     {
         var link = record.ProductUrl;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace GrocerySync.Sync;
 
 /// <summary>GTIN validation and normalisation to GTIN-14.</summary>
@@ -13,6 +14,7 @@ public static class Gtin
     /// <param name="gtin14">Receives the 14 digits.</param>
     /// <param name="variableMeasure">In-store, restricted-circulation number (GS1 prefix 02 or 20-29): valid but only inside the retailer.</param>
     /// <param name="error">Why the input is not a GTIN.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryNormalize(ReadOnlySpan<byte> input, Span<byte> gtin14, out bool variableMeasure, out string? error)
     {
         variableMeasure = false;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using GrocerySync.Plugins.Abstractions;
 
@@ -21,6 +22,7 @@ internal sealed class RecordFilter
         _activeOnly = options.ActiveOnly;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Keep(GroceryRecord r)
     {
         if (_activeOnly && !r.IsActive)

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using GrocerySync.Plugins.Abstractions;
 
@@ -31,6 +32,7 @@ public sealed class RecordNormalizer
 
     /// <summary>Validates and fills the typed fields of <paramref name="r"/>.</summary>
     /// <returns><see langword="false"/> with the failing field and reason when the record is rejected.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryNormalize(GroceryRecord r, out CanonicalField field, out string? reason)
     {
         ArgumentNullException.ThrowIfNull(r);
@@ -253,6 +255,7 @@ public sealed class RecordNormalizer
     }
 
     /// <summary>Parses <c>[-]digits[.digits]</c> quickly; falls back to the general parser for anything longer or odder.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseDecimal(ReadOnlySpan<byte> s, out decimal value)
     {
         var neg = false;
@@ -300,6 +303,7 @@ public sealed class RecordNormalizer
     }
 
     /// <summary>Parses <c>yyyy-MM-dd</c>, or the date part of an ISO 8601 date-time when <paramref name="s"/> is exactly a date.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseDate(ReadOnlySpan<byte> s, out DateOnly date)
     {
         date = default;

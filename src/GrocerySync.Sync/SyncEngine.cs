@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using GrocerySync.Plugins.Abstractions;
@@ -252,63 +253,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
 
                     run.Read += p.Count;
                     run.Filtered += p.Filtered;
-                    var status = p.Status;
-                    for (var row = 0; row < p.Count; row++)
-                    {
-                        if (row + PrefetchRows < p.Count)
-                        {
-                            tracker.Prefetch(p.KeyHashes[row + PrefetchRows]);
-                        }
-
-                        switch (status[row])
-                        {
-                            case RowStatus.Candidate:
-                                break;
-                            case RowStatus.Rejected or RowStatus.Carried:
-                                var k = p.GetKey(row);
-                                if (!k.IsEmpty)
-                                {
-                                    tracker.Carry(p.KeyHashes[row], k);
-                                }
-
-                                continue;
-                            default:
-                                continue;
-                        }
-
-                        var record = p.Records[row];
-                        var keyHash = p.KeyHashes[row];
-                        var contentHash = p.ContentHashes[row];
-                        var decision = tracker.Classify(keyHash, contentHash, out var oldPosition);
-                        if (decision == DeltaDecision.Duplicate)
-                        {
-                            run.Reject(new RejectedRow(record.LineNumber, "sku", "duplicate key: the same record appears earlier in this run", KeyText(record.Sku)));
-                            continue;
-                        }
-
-                        if (full || decision != DeltaDecision.Unchanged)
-                        {
-                            var mark = output.WrittenCount;
-                            if (!adapter.WriteRecord(record, output, out var why))
-                            {
-                                output.Truncate(mark);
-                                run.Reject(new RejectedRow(record.LineNumber, "adapter", why ?? "the channel cannot take this record", KeyText(record.Sku)));
-                                tracker.Carry(keyHash, p.GetKey(row));
-                                continue;
-                            }
-
-                            run.Written++;
-                            pendingRecords++;
-                        }
-
-                        tracker.Accept(oldPosition, keyHash, contentHash, p.GetKey(row));
-                        switch (decision)
-                        {
-                            case DeltaDecision.New: run.New++; break;
-                            case DeltaDecision.Changed: run.Changed++; break;
-                            default: run.Unchanged++; break;
-                        }
-                    }
+                    pendingRecords += Consume(p, run, tracker, adapter, output, full);
 
                     if (!reserved)
                     {
@@ -410,6 +355,77 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
 
     private static OutputBuffer NewOutputBuffer() => new(FlushBytes + (FlushBytes / 4));
 
+    /// <summary>
+    /// Compares one prepared batch with the last state and formats what is to be sent into <paramref name="output"/>;
+    /// returns the records written. Synchronous and compiled fully optimised from its first call, as the per-batch
+    /// loops of the other stages are: tiered compilation would leave it in start-up code for much of a short run.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Consume(PreparedBatch p, RunState run, DeltaTracker tracker, IAdapter adapter, OutputBuffer output, bool full)
+    {
+        var written = 0;
+        var status = p.Status;
+        for (var row = 0; row < p.Count; row++)
+        {
+            if (row + PrefetchRows < p.Count)
+            {
+                tracker.Prefetch(p.KeyHashes[row + PrefetchRows]);
+            }
+
+            switch (status[row])
+            {
+                case RowStatus.Candidate:
+                    break;
+                case RowStatus.Rejected or RowStatus.Carried:
+                    var k = p.GetKey(row);
+                    if (!k.IsEmpty)
+                    {
+                        tracker.Carry(p.KeyHashes[row], k);
+                    }
+
+                    continue;
+                default:
+                    continue;
+            }
+
+            var record = p.Records[row];
+            var keyHash = p.KeyHashes[row];
+            var contentHash = p.ContentHashes[row];
+            var decision = tracker.Classify(keyHash, contentHash, out var oldPosition);
+            if (decision == DeltaDecision.Duplicate)
+            {
+                run.Reject(new RejectedRow(record.LineNumber, "sku", "duplicate key: the same record appears earlier in this run", KeyText(record.Sku)));
+                continue;
+            }
+
+            if (full || decision != DeltaDecision.Unchanged)
+            {
+                var mark = output.WrittenCount;
+                if (!adapter.WriteRecord(record, output, out var why))
+                {
+                    output.Truncate(mark);
+                    run.Reject(new RejectedRow(record.LineNumber, "adapter", why ?? "the channel cannot take this record", KeyText(record.Sku)));
+                    tracker.Carry(keyHash, p.GetKey(row));
+                    continue;
+                }
+
+                run.Written++;
+                written++;
+            }
+
+            tracker.Accept(oldPosition, keyHash, contentHash, p.GetKey(row));
+            switch (decision)
+            {
+                case DeltaDecision.New: run.New++; break;
+                case DeltaDecision.Changed: run.Changed++; break;
+                default: run.Unchanged++; break;
+            }
+        }
+
+        return written;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Prepare(
         PreparedBatch p, SyncJob job, RecordNormalizer normalizer, RecordFilter filter, DateTimeOffset? since, int[] hashedSlots, byte[] keyScratch, ref byte[] hashScratch)
     {
@@ -453,6 +469,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             CultureInfo.InvariantCulture,
             $"Guard rail: this run would change {changed:N0} and delete {deleted:N0} of {previous:N0} records ({(double)(changed + deleted) / previous:P1}{(deleted == previous ? ", every record: is the export empty?" : string.Empty)}), more than the allowed {run.Job.MaxChangeShare:P0} (maxChangeShare). Nothing was published. If this is intended, run again with approval (--approve).");
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadOnlySpan<byte> BuildKey(GroceryRecord r, RecordKeyKind kind, byte[] scratch)
     {
         var sku = r.Sku;
@@ -478,6 +495,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         return scratch.AsSpan(0, sku.Length + 1 + store.Length);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong ContentHash(GroceryRecord record, int[] slots, ref byte[] scratch)
     {
         var n = 0;

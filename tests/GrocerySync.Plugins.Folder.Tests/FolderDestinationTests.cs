@@ -35,6 +35,29 @@ public sealed class FolderDestinationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_larger_than_the_writeback_step_is_published_whole()
+    {
+        // 20 batches of 1 MB cross the 8 MB early-writeback step twice with fsync on (the default).
+        var chunk = new byte[1 << 20];
+        await using var d = Create("big.bin");
+        await using var tx = await d.BeginAsync(Context(), Ct);
+        for (var i = 0; i < 20; i++)
+        {
+            Array.Fill(chunk, (byte)('a' + i));
+            await tx.WriteAsync(new DestinationBatch(chunk.ToArray(), 1, i, i == 19), Ct);
+        }
+
+        await tx.CommitAsync(Ct);
+
+        var written = await File.ReadAllBytesAsync(Path.Combine(_dir, "big.bin"), Ct);
+        Assert.Equal(20 << 20, written.Length);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.True(written.AsSpan(i << 20, 1 << 20).IndexOfAnyExcept((byte)('a' + i)) < 0, $"batch {i} differs");
+        }
+    }
+
+    [Fact]
     public async Task Rollback_keeps_the_previous_file_and_leaves_no_temporary_file()
     {
         var target = Path.Combine(_dir, "feed.tsv");
