@@ -15,6 +15,13 @@ internal enum RowStatus : byte
 
     /// <summary>Valid, outside the changed-since window: keeps its last committed state.</summary>
     Carried,
+
+    /// <summary>
+    /// The same mapped fields as the last committed record at this position (delta runs): validation and filters,
+    /// pure functions of those fields and the spec, were skipped, so the record is not normalised. Goes to delta
+    /// comparison, never to the adapter.
+    /// </summary>
+    Unchanged,
 }
 
 /// <summary>

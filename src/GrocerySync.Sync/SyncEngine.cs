@@ -19,7 +19,11 @@ namespace GrocerySync.Sync;
 /// <param name="timeProvider">Clock.</param>
 public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvider)
 {
-    /// <summary>Bump when the content hash or state semantics change: every record then counts as changed once.</summary>
+    /// <summary>
+    /// Part of the spec fingerprint. Bump when the content hash, the state semantics or what validation accepts change
+    /// (a delta run skips validating rows whose mapped fields equal the last committed ones: <see cref="UnchangedProbe"/>);
+    /// every record then counts as changed once, and the guard rail asks for approval.
+    /// </summary>
     private const string ContentVersion = "content-v1";
 
     private const int FlushBytes = 1 << 20;
@@ -69,13 +73,14 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         run.Tracker = tracker;
 
         var since = job.Filters.ChangedSince ?? (job.Filters.ChangedSinceLastRun ? old?.RunStartedAt : null);
+        var probe = UnchangedProbe.For(job, old, tracker.UsedContentHashes, since);
         var context = new DestinationContext(job.JobId, run.RunId, job.Mode == SyncMode.Delta, adapter.ContentType, adapter.FileExtension, startedAt);
         IDestinationTransaction? tx = null;
         try
         {
             tx = await destination.BeginAsync(context, cancellationToken);
             t0 = timeProvider.GetTimestamp();
-            var outcome = await StreamAsync(run, source, adapter, tx, normalizer, new RecordFilter(job.Filters), since, progress, started, cancellationToken);
+            var outcome = await StreamAsync(run, source, adapter, tx, normalizer, new RecordFilter(job.Filters), since, probe, progress, started, cancellationToken);
             run.Stream = timeProvider.GetElapsedTime(t0);
             if (outcome is not null)
             {
@@ -122,7 +127,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
 
     private async Task<(SyncRunStatus Status, string Message)?> StreamAsync(
         RunState run, ISourceConnector source, IAdapter adapter, IDestinationTransaction tx, RecordNormalizer normalizer,
-        RecordFilter filter, DateTimeOffset? since, IProgress<SyncProgress>? progress, long started, CancellationToken ct)
+        RecordFilter filter, DateTimeOffset? since, UnchangedProbe? probe, IProgress<SyncProgress>? progress, long started, CancellationToken ct)
     {
         var job = run.Job;
         var tracker = run.Tracker!;
@@ -168,7 +173,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
                     {
                         var p = prepared.TryDequeue(out var reused) ? reused : new PreparedBatch();
                         p.Reset(batch);
-                        Prepare(p, job, normalizer, filter, since, hashedSlots, keyScratch, ref hashScratch);
+                        Prepare(p, job, normalizer, filter, since, probe, hashedSlots, keyScratch, ref hashScratch);
                         await channel.Writer.WriteAsync(p, stop.Token);
                     }
 
@@ -374,7 +379,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
 
             switch (status[row])
             {
-                case RowStatus.Candidate:
+                case RowStatus.Candidate or RowStatus.Unchanged:
                     break;
                 case RowStatus.Rejected or RowStatus.Carried:
                     var k = p.GetKey(row);
@@ -396,6 +401,13 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             {
                 run.Reject(new RejectedRow(record.LineNumber, "sku", "duplicate key: the same record appears earlier in this run", KeyText(record.Sku)));
                 continue;
+            }
+
+            if (status[row] == RowStatus.Unchanged && decision != DeltaDecision.Unchanged)
+            {
+                // The probe and the comparison read the same previous state; a record that was never validated must
+                // not reach the channel if they ever disagree.
+                throw new InvalidOperationException($"Line {record.LineNumber}: the unchanged-row probe and the delta comparison disagree ({decision}).");
             }
 
             if (full || decision != DeltaDecision.Unchanged)
@@ -427,7 +439,8 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Prepare(
-        PreparedBatch p, SyncJob job, RecordNormalizer normalizer, RecordFilter filter, DateTimeOffset? since, int[] hashedSlots, byte[] keyScratch, ref byte[] hashScratch)
+        PreparedBatch p, SyncJob job, RecordNormalizer normalizer, RecordFilter filter, DateTimeOffset? since, UnchangedProbe? probe,
+        int[] hashedSlots, byte[] keyScratch, ref byte[] hashScratch)
     {
         var batch = p.Batch;
         var attributeNames = job.Mapping.AttributeNames;
@@ -437,7 +450,20 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             record.Bind(batch, row, attributeNames);
             var key = BuildKey(record, job.Key, keyScratch);
             p.SetKey(row, key);
-            p.KeyHashes[row] = key.IsEmpty ? 0 : XxHash3.HashToUInt64(key);
+            var keyHash = key.IsEmpty ? 0 : XxHash3.HashToUInt64(key);
+            p.KeyHashes[row] = keyHash;
+            if (probe is not null && !key.IsEmpty)
+            {
+                // The hash covers the fields as read, so it can be taken before validation.
+                var contentHash = ContentHash(record, hashedSlots, ref hashScratch);
+                p.ContentHashes[row] = contentHash;
+                if (probe.IsUnchanged(keyHash, contentHash))
+                {
+                    p.Status[row] = RowStatus.Unchanged;
+                    continue;
+                }
+            }
+
             if (!normalizer.TryNormalize(record, out var field, out var reason))
             {
                 p.Status[row] = RowStatus.Rejected;
@@ -459,7 +485,11 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
                 continue;
             }
 
-            p.ContentHashes[row] = ContentHash(record, hashedSlots, ref hashScratch);
+            if (probe is null)
+            {
+                p.ContentHashes[row] = ContentHash(record, hashedSlots, ref hashScratch);
+            }
+
             p.Status[row] = RowStatus.Candidate;
         }
     }

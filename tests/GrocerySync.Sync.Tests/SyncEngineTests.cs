@@ -70,6 +70,37 @@ public sealed class SyncEngineTests
     }
 
     [Fact]
+    public async Task Delta_results_are_exact_when_rows_are_deleted_in_a_block_inserted_duplicated_and_broken()
+    {
+        // A delta run skips validating rows identical to the last commit at their position (UnchangedProbe); a block
+        // of deletions longer than its look-ahead, a new key, a duplicate and a broken row must still come out exact.
+        using var f = new EngineFixture(JsonLinesAdapterFactory.Id);
+        var catalog = Catalog.WithItems(300);
+        await f.RunAsync(catalog);
+
+        var next = catalog
+            .Without(i => i.Index is >= 100 and < 120)
+            .Change(i => i.Index is 150 or 250, i => i with { Price = i.Price + 1 })
+            .Change(i => i.Index == 50, i => i with { Sku = "NEW000050" })
+            .Change(i => i.Index == 200, i => i with { Sku = "SKU000199" })
+            .Change(i => i.Index == 260, i => i with { Price = -1 });
+        var s = await f.RunAsync(next);
+
+        Assert.Equal(SyncRunStatus.Succeeded, s.Status);
+        Assert.Equal((1, 2, 275, 22, 2), (s.Counts.New, s.Counts.Changed, s.Counts.Unchanged, s.Counts.Deleted, s.Counts.Rejected));
+        var skus = f.OutLines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("sku").GetString()).ToArray();
+        string[] sent = ["NEW000050", "SKU000150", "SKU000250"];
+        string[] deleted = ["SKU000050", "SKU000200", .. Enumerable.Range(100, 20).Select(i => $"SKU{i:D6}")];
+        Assert.Equal([.. sent.Concat(deleted).Order(StringComparer.Ordinal)], skus.Order(StringComparer.Ordinal));
+        Assert.Contains(s.RejectSamples, r => r.Reason.Contains("duplicate", StringComparison.Ordinal));
+        Assert.Contains(s.RejectSamples, r => r.Field == "regularPrice");
+
+        // The state it committed describes the new catalog: running it again sends nothing.
+        var again = await f.RunAsync(next);
+        Assert.Equal((0, 0, 0), (again.Counts.Written, again.Counts.Deleted, again.Counts.New));
+    }
+
+    [Fact]
     public async Task Full_mode_resends_everything()
     {
         using var f = new EngineFixture();
