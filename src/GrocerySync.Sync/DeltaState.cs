@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using GrocerySync.Plugins.Abstractions;
 
 namespace GrocerySync.Sync;
@@ -51,7 +52,11 @@ internal sealed class DeltaState
 
     public static string PathFor(string stateFolder, string jobId) => Path.Combine(stateFolder, jobId + ".delta");
 
-    public static async Task<DeltaState?> LoadAsync(string path, CancellationToken ct)
+    /// <summary>
+    /// Reads a state file straight into its arrays (one read each, no staging copy) and checks its checksum; null when
+    /// the job has no state yet.
+    /// </summary>
+    public static DeltaState? Load(string path)
     {
         if (!File.Exists(path))
         {
@@ -60,44 +65,24 @@ internal sealed class DeltaState
 
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         var length = RandomAccess.GetLength(handle);
-        var header = new byte[HeaderSize];
-        if (length < HeaderSize + 8 || await RandomAccess.ReadAsync(handle, header, 0, ct) != HeaderSize ||
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (length < HeaderSize + 8 || RandomAccess.Read(handle, header, 0) != HeaderSize ||
             BinaryPrimitives.ReadUInt64LittleEndian(header) != Magic)
         {
             throw Damaged(path, "it is not a delta state file");
         }
 
-        if (BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(8)) != FormatVersion)
+        if (BinaryPrimitives.ReadInt32LittleEndian(header[8..]) != FormatVersion)
         {
             throw Damaged(path, "it has an unknown format version");
         }
 
-        var count = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16));
-        var keyBytes = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(24));
+        var count = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
+        var keyBytes = BinaryPrimitives.ReadInt64LittleEndian(header[24..]);
         if (count is < 0 or > int.MaxValue / 8 || keyBytes is < 0 or > int.MaxValue ||
             length != HeaderSize + (count * 20) + keyBytes + 8)
         {
             throw Damaged(path, "its length does not match its header");
-        }
-
-        var n = (int)count;
-        var keyHashes = new ulong[n];
-        var contentHashes = new ulong[n];
-        var keyEnds = new uint[n];
-        var keys = new byte[keyBytes];
-        var hash = new XxHash3();
-        hash.Append(header);
-        var staging = new byte[1 << 20];
-        long offset = HeaderSize;
-        offset = await ReadIntoAsync(handle, offset, staging, MemoryMarshal.AsBytes(keyHashes.AsSpan()).Length, (src, at) => src.CopyTo(MemoryMarshal.AsBytes(keyHashes.AsSpan())[at..]), hash, ct);
-        offset = await ReadIntoAsync(handle, offset, staging, n * 8, (src, at) => src.CopyTo(MemoryMarshal.AsBytes(contentHashes.AsSpan())[at..]), hash, ct);
-        offset = await ReadIntoAsync(handle, offset, staging, n * 4, (src, at) => src.CopyTo(MemoryMarshal.AsBytes(keyEnds.AsSpan())[at..]), hash, ct);
-        offset = await ReadIntoAsync(handle, offset, staging, keys.Length, (src, at) => src.CopyTo(keys.AsSpan(at)), hash, ct);
-        var trailer = new byte[8];
-        if (await RandomAccess.ReadAsync(handle, trailer, offset, ct) != 8 ||
-            BinaryPrimitives.ReadUInt64LittleEndian(trailer) != hash.GetCurrentHashAsUInt64())
-        {
-            throw Damaged(path, "its checksum does not match");
         }
 
         if (!BitConverter.IsLittleEndian)
@@ -105,67 +90,68 @@ internal sealed class DeltaState
             throw new PlatformNotSupportedException("Delta state files are little-endian.");
         }
 
+        var n = (int)count;
+        var keyHashes = GC.AllocateUninitializedArray<ulong>(n);
+        var contentHashes = GC.AllocateUninitializedArray<ulong>(n);
+        var keyEnds = GC.AllocateUninitializedArray<uint>(n);
+        var keys = GC.AllocateUninitializedArray<byte>((int)keyBytes);
+        var hash = new XxHash3();
+        hash.Append(header);
+        long offset = HeaderSize;
+        Span<byte> trailer = stackalloc byte[8];
+        if (!ReadAll(handle, MemoryMarshal.AsBytes(keyHashes.AsSpan()), ref offset, hash) ||
+            !ReadAll(handle, MemoryMarshal.AsBytes(contentHashes.AsSpan()), ref offset, hash) ||
+            !ReadAll(handle, MemoryMarshal.AsBytes(keyEnds.AsSpan()), ref offset, hash) ||
+            !ReadAll(handle, keys, ref offset, hash) ||
+            RandomAccess.Read(handle, trailer, offset) != 8 ||
+            BinaryPrimitives.ReadUInt64LittleEndian(trailer) != hash.GetCurrentHashAsUInt64())
+        {
+            throw Damaged(path, "its checksum does not match");
+        }
+
         return new DeltaState(keyHashes, contentHashes, keyEnds, keys, n)
         {
-            SpecFingerprint = BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(32)),
-            CommittedAt = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(40))),
-            RunStartedAt = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(48))),
+            SpecFingerprint = BinaryPrimitives.ReadUInt64LittleEndian(header[32..]),
+            CommittedAt = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(header[40..])),
+            RunStartedAt = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(header[48..])),
         };
     }
 
-    private delegate void CopyChunk(ReadOnlySpan<byte> source, int at);
-
-    private static async Task<long> ReadIntoAsync(
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, byte[] staging, int length, CopyChunk copy, XxHash3 hash, CancellationToken ct)
-    {
-        var done = 0;
-        while (done < length)
-        {
-            var n = await RandomAccess.ReadAsync(handle, staging.AsMemory(0, Math.Min(staging.Length, length - done)), offset + done, ct);
-            if (n == 0)
-            {
-                throw new EndOfStreamException();
-            }
-
-            hash.Append(staging.AsSpan(0, n));
-            copy(staging.AsSpan(0, n), done);
-            done += n;
-        }
-
-        return offset + length;
-    }
-
-    public async Task SaveAsync(string path, CancellationToken ct)
+    /// <summary>
+    /// Writes the state to a temporary file (each array in one write, straight from memory), flushes it to disk and
+    /// renames it over the old one, so a crash leaves the old state or the new one.
+    /// </summary>
+    public void Save(string path)
     {
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
         var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        var header = new byte[HeaderSize];
+        Span<byte> header = stackalloc byte[HeaderSize];
+        header.Clear();
         BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), FormatVersion);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), Count);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], FormatVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(header[16..], Count);
         var keyBytes = Count == 0 ? 0 : (int)KeyEnds[Count - 1];
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(24), keyBytes);
-        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(32), SpecFingerprint);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(40), CommittedAt.ToUnixTimeMilliseconds());
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(48), RunStartedAt.ToUnixTimeMilliseconds());
+        BinaryPrimitives.WriteInt64LittleEndian(header[24..], keyBytes);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[32..], SpecFingerprint);
+        BinaryPrimitives.WriteInt64LittleEndian(header[40..], CommittedAt.ToUnixTimeMilliseconds());
+        BinaryPrimitives.WriteInt64LittleEndian(header[48..], RunStartedAt.ToUnixTimeMilliseconds());
 
         var hash = new XxHash3();
         try
         {
-            await using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 0))
+            using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                hash.Append(header);
-                await fs.WriteAsync(header, ct);
-                var staging = new byte[1 << 20];
-                await WriteAsync(fs, staging, KeyHashes, Count, hash, ct);
-                await WriteAsync(fs, staging, ContentHashes, Count, hash, ct);
-                await WriteAsync(fs, staging, KeyEnds, Count, hash, ct);
-                await WriteAsync(fs, staging, Keys, keyBytes, hash, ct);
-                var trailer = new byte[8];
+                long offset = 0;
+                WriteAll(handle, header, ref offset, hash);
+                WriteAll(handle, MemoryMarshal.AsBytes(KeyHashes.AsSpan(0, Count)), ref offset, hash);
+                WriteAll(handle, MemoryMarshal.AsBytes(ContentHashes.AsSpan(0, Count)), ref offset, hash);
+                WriteAll(handle, MemoryMarshal.AsBytes(KeyEnds.AsSpan(0, Count)), ref offset, hash);
+                WriteAll(handle, Keys.AsSpan(0, keyBytes), ref offset, hash);
+                Span<byte> trailer = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(trailer, hash.GetCurrentHashAsUInt64());
-                await fs.WriteAsync(trailer, ct);
-                fs.Flush(flushToDisk: true);
+                RandomAccess.Write(handle, trailer, offset);
+                RandomAccess.FlushToDisk(handle);
             }
 
             File.Move(tmp, path, overwrite: true);
@@ -178,18 +164,30 @@ internal sealed class DeltaState
         }
     }
 
-    private static async Task WriteAsync<T>(FileStream fs, byte[] staging, T[] array, int count, XxHash3 hash, CancellationToken ct)
-        where T : unmanaged
+    /// <summary>Fills <paramref name="into"/> from <paramref name="offset"/>; false at a premature end of file.</summary>
+    private static bool ReadAll(SafeFileHandle handle, Span<byte> into, ref long offset, XxHash3 hash)
     {
-        var total = count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        for (var done = 0; done < total;)
+        for (var done = 0; done < into.Length;)
         {
-            var n = Math.Min(staging.Length, total - done);
-            MemoryMarshal.AsBytes(array.AsSpan()).Slice(done, n).CopyTo(staging);
-            hash.Append(staging.AsSpan(0, n));
-            await fs.WriteAsync(staging.AsMemory(0, n), ct);
+            var n = RandomAccess.Read(handle, into[done..], offset + done);
+            if (n == 0)
+            {
+                return false;
+            }
+
             done += n;
         }
+
+        hash.Append(into);
+        offset += into.Length;
+        return true;
+    }
+
+    private static void WriteAll(SafeFileHandle handle, ReadOnlySpan<byte> data, ref long offset, XxHash3 hash)
+    {
+        hash.Append(data);
+        RandomAccess.Write(handle, data, offset);
+        offset += data.Length;
     }
 
     private static PluginException Damaged(string path, string why) =>

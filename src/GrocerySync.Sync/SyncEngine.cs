@@ -66,7 +66,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
 
         var t0 = timeProvider.GetTimestamp();
         var statePath = DeltaState.PathFor(stateFolder, job.JobId);
-        var old = await DeltaState.LoadAsync(statePath, cancellationToken);
+        var old = DeltaState.Load(statePath);
         var fingerprint = Fingerprint(job);
         run.LoadState = timeProvider.GetElapsedTime(t0);
         var tracker = new DeltaTracker(old, contentComparable: old?.SpecFingerprint == fingerprint);
@@ -114,7 +114,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         {
             t0 = timeProvider.GetTimestamp();
             var next = tracker.Build(fingerprint, timeProvider.GetUtcNow(), startedAt);
-            await next.SaveAsync(statePath, CancellationToken.None);
+            next.Save(statePath);
             run.SaveState = timeProvider.GetElapsedTime(t0);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
