@@ -1,3 +1,6 @@
+using GrocerySync.Contracts;
+using GrocerySync.Contracts.Agents;
+
 namespace GrocerySync.Agent.Tests;
 
 /// <summary>Destination connection tests the hub hands out with work: run with the catalog's plugin, answered once.</summary>
@@ -32,6 +35,35 @@ public sealed class ConnectionTestTests
         // Each test's outcome is in the agent's log at the hub too.
         await Eventually.TrueAsync(() => hub.Logs().Any(l => l.Message.Contains($"Connection test {blocked.TestId}", StringComparison.Ordinal) && l.Message.Contains("failed", StringComparison.Ordinal)), "the failed test's log line");
         Assert.Equal(0, await agent.StopAsync());
+    }
+
+    [Fact]
+    public async Task An_agent_whose_every_run_slot_is_busy_still_answers_a_test_and_takes_the_next_run_when_a_slot_frees()
+    {
+        await using var hub = await HubDouble.StartAsync();
+        await TestPlugins.PublishAsync(hub);
+        await using var agent = await TestAgent.EnrollAsync(hub);
+        var gate = Path.Combine(agent.Root, "gate");
+        var busy = await TestPlugins.RunAsync(Path.Combine(agent.Root, "busy"), gate: gate);
+        hub.Dispatch(busy);
+        // The longest poll the hub allows: the next run below is taken at once only because a freed slot ends the
+        // tests-only poll.
+        agent.Start("Agent:MaxConcurrentRuns=1", "Agent:WorkPollWait=00:01:00");
+        await Eventually.TrueAsync(() => hub.Events().Any(e => e.RunId == busy.RunId && e.Kind == RunEventKind.Started), "the gated run started");
+        await Eventually.TrueAsync(() => hub.MaxRunsAsked.Contains(0), "a tests-only poll while the only slot is busy");
+
+        var test = await TestPlugins.ConnectionTestAsync(Path.Combine(agent.Root, "feeds"));
+        hub.Dispatch(test);
+        await Eventually.TrueAsync(() => hub.TestReports.ContainsKey(test.TestId), "the test's result while the run is still going");
+        Assert.True(hub.TestReports[test.TestId].Success, hub.TestReports[test.TestId].Message);
+        Assert.Null(hub.FinishedOf(busy.RunId));
+
+        var next = await TestPlugins.RunAsync(Path.Combine(agent.Root, "next"));
+        hub.Dispatch(next);
+        File.WriteAllText(gate, "open");
+        await Eventually.TrueAsync(() => hub.FinishedOf(next.RunId) is not null, "the next run, taken when the slot freed", seconds: 30);
+        Assert.Equal(RunStatus.Succeeded, hub.FinishedOf(busy.RunId)!.FinalStatus);
+        Assert.Equal(RunStatus.Succeeded, hub.FinishedOf(next.RunId)!.FinalStatus);
     }
 
     [Fact]

@@ -243,12 +243,13 @@ internal sealed class HubDouble : IAsyncDisposable
 
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
             wait.CancelAfter(TimeSpan.FromSeconds(Math.Min(waitSeconds, AgentRoutes.MaxWaitSeconds)));
-            await Task.WhenAny(_work.Reader.WaitToReadAsync(wait.Token).AsTask(), _tests.Reader.WaitToReadAsync(wait.Token).AsTask());
+            await Task.WhenAny(maxRuns == 0 ? Task.Delay(Timeout.Infinite, wait.Token) : _work.Reader.WaitToReadAsync(wait.Token).AsTask(), _tests.Reader.WaitToReadAsync(wait.Token).AsTask());
             await wait.CancelAsync(); // Ends the other wait.
 
-            // Everything queued, whatever maxRuns says: the agent must queue what it cannot start yet.
+            // Everything queued, whatever a positive maxRuns says: the agent must queue what it cannot start yet. An
+            // agent with no free slot (maxRuns=0) gets connection tests only, as from the hub.
             var runs = new List<RunSpec>();
-            while (_work.Reader.TryRead(out var spec))
+            while (maxRuns != 0 && _work.Reader.TryRead(out var spec))
             {
                 runs.Add(spec);
             }

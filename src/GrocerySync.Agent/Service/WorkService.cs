@@ -9,9 +9,10 @@ using Microsoft.Extensions.Options;
 namespace GrocerySync.Agent.Service;
 
 /// <summary>
-/// Long-polls the hub for work while the agent holds fewer runs than it may execute, and executes up to <see cref="AgentOptions.MaxConcurrentRuns"/>
-/// runs at once (more dispatched runs wait here for a slot); connection tests that come with the work run at once,
-/// outside the slots (<see cref="ConnectionTestRunner"/>). On stop: no new polls; unfinished connection tests are
+/// Long-polls the hub for work, asking for as many runs as it has free slots, and executes up to
+/// <see cref="AgentOptions.MaxConcurrentRuns"/> runs at once (more dispatched runs wait here for a slot); connection
+/// tests that come with the work run at once, outside the slots (<see cref="ConnectionTestRunner"/>), so an agent busy
+/// with long runs still answers them. On stop: no new polls; unfinished connection tests are
 /// dropped; running runs get <see cref="AgentOptions.ShutdownGracePeriod"/> to finish, then are cancelled and end
 /// Failed ("the agent was stopped") in the outbox; runs still waiting for a slot end the same way without starting.
 /// </summary>
@@ -31,23 +32,42 @@ internal sealed class WorkService(
     {
         var failures = 0;
         var max = options.Value.MaxConcurrentRuns;
-        using var changed = new SemaphoreSlim(0);
-        void OnChanged() => changed.Release();
-        runs.Changed += OnChanged;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                // Poll only while this agent holds fewer runs than it may execute; runs take their slot themselves.
-                if (runs.Count >= max)
+                // Ask for as many runs as there are free slots. With none free, the poll still takes connection tests
+                // (maxRuns=0), and a slot that frees ends it at once so that the next poll asks for runs.
+                var free = Math.Max(0, max - runs.Count);
+                using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                void OnSlotFreed()
                 {
-                    await changed.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
-                    continue;
+                    try
+                    {
+                        if (runs.Count < max)
+                        {
+                            poll.Cancel();
+                        }
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // Raised on another thread just as this poll ended: nothing to end.
+                    }
+                }
+
+                if (free == 0)
+                {
+                    runs.Changed += OnSlotFreed;
                 }
 
                 try
                 {
-                    var work = await hub.PollWorkAsync(options.Value.WorkPollWait, max - runs.Count, stoppingToken);
+                    if (free == 0 && runs.Count < max)
+                    {
+                        continue; // a slot freed before the handler was in place
+                    }
+
+                    var work = await hub.PollWorkAsync(options.Value.WorkPollWait, free, poll.Token);
                     connectivity.Succeeded();
                     failures = 0;
                     foreach (var test in work.ConnectionTests)
@@ -81,14 +101,18 @@ internal sealed class WorkService(
                 {
                     return;
                 }
+                catch (OperationCanceledException) when (poll.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+                {
+                    // A slot freed during a tests-only poll: ask again, for runs this time.
+                }
+                finally
+                {
+                    runs.Changed -= OnSlotFreed;
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-        }
-        finally
-        {
-            runs.Changed -= OnChanged;
         }
     }
 

@@ -39,7 +39,10 @@ public static class AgentRoutes
     /// <summary>Query parameter of <see cref="Work"/> (GET): how long the hub may hold the poll, in seconds (≤ <see cref="MaxWaitSeconds"/>).</summary>
     public const string WaitSecondsQuery = "waitSeconds";
 
-    /// <summary>Optional query parameter of <see cref="Work"/>: the most runs the agent can start now (its free slots); a hub may ignore it.</summary>
+    /// <summary>
+    /// Optional query parameter of <see cref="Work"/>: the most runs the agent can start now (its free slots; 0 asks for
+    /// connection tests only); a hub may hand out fewer.
+    /// </summary>
     public const string MaxRunsQuery = "maxRuns";
 }
 

@@ -150,15 +150,15 @@ internal static class AgentProtocolApi
                     return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [AgentRoutes.WaitSecondsQuery] = [$"Wait between 0 and {AgentRoutes.MaxWaitSeconds} seconds."] });
                 }
 
-                if (maxRuns is < 1)
+                if (maxRuns is < 0)
                 {
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [AgentRoutes.MaxRunsQuery] = ["Ask for at least one run; an agent without a free slot does not poll."] });
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [AgentRoutes.MaxRunsQuery] = ["Ask for 0 runs or more (0: every slot is busy, connection tests only)."] });
                 }
 
                 var work = await service.WorkAsync(Caller(http), TimeSpan.FromSeconds(seconds), maxRuns, ct);
                 return work.Runs.Count == 0 && work.ConnectionTests.Count == 0 ? TypedResults.NoContent() : TypedResults.Ok(work);
             })
-            .WithSummary("Long-poll for work: answers the runs (at most 'maxRuns', its free slots) and connection tests handed to this agent (Dispatched) as soon as there are any, or 204 after 'waitSeconds' (at most 60).");
+            .WithSummary("Long-poll for work: answers the runs (at most 'maxRuns', its free slots; 0 asks for connection tests only) and connection tests handed to this agent (Dispatched) as soon as there are any, or 204 after 'waitSeconds' (at most 60).");
 
         group.MapPost("/events", async Task<Results<Ok<BatchAcknowledgement>, ValidationProblem>> (
                 EventBatch batch, HttpContext http, AgentProtocolService service, CancellationToken ct) =>

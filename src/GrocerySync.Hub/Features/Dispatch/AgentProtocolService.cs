@@ -44,7 +44,7 @@ internal sealed class AgentProtocolService(
         {
             var signal = signals.NextAsync(agent.AgentId);
             var tests = await connectionTests.HandOutAsync(agent.AgentId, ct);
-            var runs = await DispatchQueuedAsync(agent, take, ct);
+            var runs = take == 0 ? [] : await DispatchQueuedAsync(agent, take, ct);
             var remaining = TimeProvider.System.GetElapsedTime(TimeProvider.System.GetTimestamp(), deadline);
             if (runs.Count > 0 || tests.Count > 0 || remaining <= TimeSpan.Zero)
             {

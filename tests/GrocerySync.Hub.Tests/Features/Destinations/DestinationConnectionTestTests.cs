@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using GrocerySync.Contracts;
 using GrocerySync.Contracts.Agents;
 using GrocerySync.Hub.Data;
 using GrocerySync.Hub.Data.Entities;
@@ -83,6 +84,24 @@ public sealed class DestinationConnectionTestTests(HubApps apps)
         // The result was no edit: an update based on the version read before the test goes through.
         var update = await tenant.Admin.Client.PutAsJsonAsync($"/api/v1/destinations/{job.DestinationId}", new { name = before.Name, pluginId = before.PluginId, settings = before.Settings, version = before.Version }, Ct);
         Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+    }
+
+    [Theory, DatabaseData]
+    public async Task An_agent_with_every_run_slot_busy_still_gets_connection_tests_but_no_runs(DatabaseProvider provider)
+    {
+        var app = await apps.GetAsync(provider);
+        var tenant = await app.CreateTenantAsync();
+        var agent = await AgentKit.OnlineAgentAsync(tenant);
+        var job = await AgentKit.AddJobAsync(tenant, agent, "pw");
+        var run = await AgentKit.QueueRunAsync(app, job);
+        var test = await AcceptedAsync(await RequestAsync(tenant.Technician, job.DestinationId, agent.Id));
+
+        var (status, work) = await agent.PollWorkAsync(wait: 5, maxRuns: 0);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(test.Id, Assert.Single(work.ConnectionTests).TestId);
+        Assert.Empty(work.Runs);
+        Assert.Equal(RunStatus.Queued, (await AgentKit.RunAsync(app, run.Id)).Status);
     }
 
     [Theory, DatabaseData]

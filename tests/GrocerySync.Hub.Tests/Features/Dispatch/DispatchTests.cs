@@ -66,7 +66,9 @@ public sealed class DispatchTests(HubApps apps)
             queued.Add((await AgentKit.QueueRunAsync(app, await AgentKit.AddJobAsync(tenant, agent, "pw"))).Id);
         }
 
-        Assert.Equal(HttpStatusCode.BadRequest, (await agent.PollAsync(wait: 0, maxRuns: 0)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await agent.PollAsync(wait: 0, maxRuns: -1)).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.PollAsync(wait: 0, maxRuns: 0)).Status); // every slot busy: tests only
+        Assert.Equal(RunStatus.Queued, (await AgentKit.RunAsync(app, queued[0])).Status);
         var first = await agent.PollAsync(wait: 0, maxRuns: 2);
         Assert.Equal(queued[..2], first.Runs.Select(r => r.RunId));
         var second = await agent.PollAsync(wait: 0, maxRuns: 2);
