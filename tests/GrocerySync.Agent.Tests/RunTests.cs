@@ -44,6 +44,27 @@ public sealed class RunTests
     }
 
     [Fact]
+    public async Task A_plugin_error_that_repeats_a_secret_setting_reaches_the_hub_with_the_secret_masked()
+    {
+        await using var hub = await HubDouble.StartAsync();
+        await TestPlugins.PublishAsync(hub);
+        await using var agent = await TestAgent.EnrollAsync(hub);
+        const string password = "s3cr3t-Pa55word";
+        var spec = await TestPlugins.RunAsync(Path.Combine(agent.Root, "out"), password: password, fail: $"login refused for user bob with password {password}");
+        agent.Start();
+
+        hub.Dispatch(spec);
+        await Eventually.TrueAsync(() => hub.FinishedOf(spec.RunId) is not null, "the run's Finished event");
+
+        var finished = hub.FinishedOf(spec.RunId)!;
+        Assert.Equal(RunStatus.Failed, finished.FinalStatus);
+        Assert.Equal("login refused for user bob with password ***", finished.Message);
+        await Eventually.TrueAsync(() => hub.Logs().Any(l => l.RunId == spec.RunId && l.Message.Contains("login refused", StringComparison.Ordinal)), "the run's failure line");
+        Assert.DoesNotContain(hub.Logs(), l => l.Message.Contains(password, StringComparison.Ordinal) || (l.Properties ?? string.Empty).Contains(password, StringComparison.Ordinal));
+        Assert.Equal(0, await agent.StopAsync());
+    }
+
+    [Fact]
     public async Task A_second_run_uses_the_cached_plugins_without_downloading_them_again()
     {
         await using var hub = await HubDouble.StartAsync();

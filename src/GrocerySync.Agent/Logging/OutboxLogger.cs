@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using GrocerySync.Agent.Configuration;
 using GrocerySync.Agent.Outbox;
+using GrocerySync.Agent.Plugins;
 using GrocerySync.Contracts;
 using GrocerySync.Contracts.Agents;
 using Microsoft.Extensions.Hosting;
@@ -10,23 +11,39 @@ using Microsoft.Extensions.Logging;
 
 namespace GrocerySync.Agent.Logging;
 
-/// <summary>The run a piece of code works for: log lines written inside it carry the run id.</summary>
+/// <summary>
+/// The run a piece of code works for: log lines written inside it carry the run id, and once the run's plugins are
+/// known (<see cref="Handle.MaskSecrets"/>) the values of their secret settings are masked in those lines.
+/// </summary>
 internal static class RunScope
 {
-    private static readonly AsyncLocal<Guid?> Current = new();
+    private static readonly AsyncLocal<Handle?> Current = new();
 
-    public static Guid? RunId => Current.Value;
+    public static Guid? RunId => Current.Value?.RunId;
 
     /// <summary>Sets the run for the calling async flow (and what it starts) until disposed.</summary>
-    public static IDisposable Enter(Guid runId)
+    public static Handle Enter(Guid runId)
     {
-        var previous = Current.Value;
-        Current.Value = runId;
-        return new Exit(previous);
+        var handle = new Handle(runId, Current.Value);
+        Current.Value = handle;
+        return handle;
     }
 
-    private sealed class Exit(Guid? previous) : IDisposable
+    /// <summary><paramref name="text"/> with the current run's secret setting values masked.</summary>
+    public static string Mask(string text) => Current.Value is { } run ? SecretValues.Mask(text, run.Secrets) : text;
+
+    internal sealed class Handle(Guid runId, Handle? previous) : IDisposable
     {
+        public Guid RunId { get; } = runId;
+
+        // Replaced whole, never changed in place: the flows of the run read it without a lock.
+        private volatile IReadOnlyList<string> _secrets = [];
+
+        public IReadOnlyList<string> Secrets => _secrets;
+
+        /// <summary>From now on, masks these values in every line of the run (and in <see cref="Mask"/>).</summary>
+        public void MaskSecrets(IReadOnlyList<string> values) => _secrets = values;
+
         public void Dispose() => Current.Value = previous;
     }
 }
@@ -69,7 +86,7 @@ internal sealed class OutboxLoggerProvider : ILoggerProvider
 
     private void Write(LogLevel level, string category, string message, string? properties)
     {
-        var line = new AgentLogLine(0, RunScope.RunId, _time.GetUtcNow(), (LogSeverity)(int)level, category, message, properties);
+        var line = new AgentLogLine(0, RunScope.RunId, _time.GetUtcNow(), (LogSeverity)(int)level, category, RunScope.Mask(message), properties is null ? null : RunScope.Mask(properties));
         Lines.Writer.TryWrite(line);
     }
 

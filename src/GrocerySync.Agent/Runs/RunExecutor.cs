@@ -54,6 +54,7 @@ internal sealed class RunExecutor(
         try
         {
             var registry = await plugins.CreateRegistryAsync(spec, linked.Token);
+            scope.MaskSecrets(SecretValues.Of(registry, [spec.Source, spec.Adapter, spec.Destination]));
             var job = RunSpecMapper.ToJob(spec, folder, folder.BaseDirectory(options.Value.BaseDirectory));
             summary = await new SyncEngine(registry, time).RunAsync(job, progress, null, linked.Token);
             counts = Counts(summary);
@@ -90,6 +91,9 @@ internal sealed class RunExecutor(
         }
 
         counts ??= progress.Counts();
+
+        // A plugin may repeat a secret setting in its error; the run's message goes to the hub and its users.
+        message = message is null ? null : RunScope.Mask(message);
         await outbox.AppendEventAsync(new RunEvent(0, spec.RunId, RunEventKind.Finished, time.GetUtcNow(), counts, status, message), CancellationToken.None);
         LogResult(spec, status, message, counts, summary, time.GetElapsedTime(startedTimestamp));
     }

@@ -30,7 +30,6 @@ internal sealed class ConnectionTestRunner(
     ILogger<ConnectionTestRunner> logger)
 {
     private const int ReportAttempts = 3;
-    private const string Masked = "***";
 
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
 
@@ -169,18 +168,6 @@ internal sealed class ConnectionTestRunner(
     private static ConnectionTestReport Failed(string message) => new(false, message);
 
     /// <summary>The message with the values of the plugin's secret settings replaced, should the plugin have repeated one.</summary>
-    private static string Mask(string message, PluginRegistry? registry, RunPlugin plugin)
-    {
-        if (registry is null || plugin.Settings is null || !registry.TryGet(plugin.PluginId, out var registration))
-        {
-            return message;
-        }
-
-        var secrets = registration.Manifest.Settings
-            .Where(s => s.IsSecret)
-            .Select(s => plugin.Settings.FirstOrDefault(p => string.Equals(p.Key, s.Name, StringComparison.OrdinalIgnoreCase)).Value)
-            .Where(v => !string.IsNullOrEmpty(v))
-            .OrderByDescending(v => v!.Length);
-        return secrets.Aggregate(message, (text, secret) => text.Replace(secret!, Masked, StringComparison.Ordinal));
-    }
+    private static string Mask(string message, PluginRegistry? registry, RunPlugin plugin) =>
+        registry is null ? message : SecretValues.Mask(message, SecretValues.Of(registry, [plugin]));
 }
