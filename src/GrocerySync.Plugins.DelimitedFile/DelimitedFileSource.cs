@@ -149,7 +149,6 @@ internal sealed class DelimitedFileSource(DelimitedFileOptions options) : ISourc
         }
     }
 
-    /// <summary>Discards the rest of an over-long row; keeps what follows it at the start of the batch.</summary>
     /// <summary>
     /// Parses the complete rows of the batch's data from <paramref name="pos"/> into field ranges (the header row into
     /// <paramref name="slots"/>); stops at a row that continues past the data. Synchronous and compiled fully optimised
@@ -227,6 +226,7 @@ internal sealed class DelimitedFileSource(DelimitedFileOptions options) : ISourc
         }
     }
 
+    /// <summary>Discards the rest of an over-long row; keeps what follows it at the start of the batch.</summary>
     private static async Task<(long Lines, bool Eof)> SkipRowAsync(Stream stream, SourceBatch batch, int rowStart, SourceReadContext context, CancellationToken ct)
     {
         var inQuote = false;

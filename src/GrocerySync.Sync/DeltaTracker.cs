@@ -20,6 +20,9 @@ internal enum DeltaDecision
 /// </summary>
 internal sealed class DeltaTracker
 {
+    // XxHash3 of real content is this value once in 2^64; a carried record of a run with another spec keeps it.
+    private const ulong NotComparable = 0;
+
     private readonly DeltaState? _old;
     private readonly bool _contentComparable;
     private readonly ulong[] _seen;
@@ -155,7 +158,7 @@ internal sealed class DeltaTracker
             {
                 var pos = _cursor;
                 MarkSeen(pos);
-                Append(keyHash, _old.ContentHashes[pos], key);
+                Append(keyHash, CarriedContentHash(pos), key);
             }
 
             return;
@@ -167,7 +170,7 @@ internal sealed class DeltaTracker
             if (pos >= 0 && !IsSeen(pos))
             {
                 MarkSeen(pos);
-                Append(keyHash, _old.ContentHashes[pos], key);
+                Append(keyHash, CarriedContentHash(pos), key);
             }
 
             return;
@@ -192,7 +195,7 @@ internal sealed class DeltaTracker
             {
                 _seen[i >> 6] |= 1UL << i;
                 Matched++;
-                Append(keys[i], _old.ContentHashes[i], _old.GetKey(i));
+                Append(keys[i], CarriedContentHash(i), _old.GetKey(i));
                 if (pending.Count == 0)
                 {
                     break;
@@ -202,6 +205,13 @@ internal sealed class DeltaTracker
 
         pending.Clear();
     }
+
+    /// <summary>
+    /// The content hash a carried record keeps: its last committed one when that is comparable with this run's spec,
+    /// otherwise one that matches no content, so that the next run validates, filters and sends it again instead of
+    /// taking it for unchanged (its old hash was taken under another mapping or filter).
+    /// </summary>
+    private ulong CarriedContentHash(int position) => _contentComparable ? _old!.ContentHashes[position] : NotComparable;
 
     /// <summary>Positions in the previous state of records gone from this run.</summary>
     public IEnumerable<int> DeletedPositions()

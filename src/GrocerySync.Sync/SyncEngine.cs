@@ -407,7 +407,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             {
                 // The probe and the comparison read the same previous state; a record that was never validated must
                 // not reach the channel if they ever disagree.
-                throw new InvalidOperationException($"Line {record.LineNumber}: the unchanged-row probe and the delta comparison disagree ({decision}).");
+                throw new PluginException($"Internal error at line {record.LineNumber}: the unchanged-row probe and the delta comparison disagree ({decision}); nothing was published.");
             }
 
             if (full || decision != DeltaDecision.Unchanged)

@@ -67,6 +67,27 @@ public sealed class ConnectionTestTests
     }
 
     [Fact]
+    public async Task Against_a_hub_that_refuses_tests_only_polls_a_busy_agent_waits_for_a_slot_and_takes_the_next_run()
+    {
+        await using var hub = await HubDouble.StartAsync();
+        hub.RefuseTestsOnlyPolls = true;
+        await TestPlugins.PublishAsync(hub);
+        await using var agent = await TestAgent.EnrollAsync(hub);
+        var gate = Path.Combine(agent.Root, "gate");
+        var busy = await TestPlugins.RunAsync(Path.Combine(agent.Root, "busy"), gate: gate);
+        hub.Dispatch(busy);
+        agent.Start("Agent:MaxConcurrentRuns=1");
+        await Eventually.TrueAsync(() => hub.MaxRunsAsked.Contains(0), "the refused tests-only poll");
+
+        var next = await TestPlugins.RunAsync(Path.Combine(agent.Root, "next"));
+        hub.Dispatch(next);
+        File.WriteAllText(gate, "open");
+        await Eventually.TrueAsync(() => hub.FinishedOf(next.RunId) is not null, "the next run, taken when the slot freed", seconds: 30);
+        Assert.Equal(1, hub.MaxRunsAsked.Count(m => m == 0)); // asked once, then waited for the slot instead
+        Assert.Equal(RunStatus.Succeeded, hub.FinishedOf(next.RunId)!.FinalStatus);
+    }
+
+    [Fact]
     public async Task A_test_whose_plugin_cannot_be_loaded_or_whose_settings_are_invalid_reports_Failed_with_the_reason_and_the_agent_goes_on()
     {
         await using var hub = await HubDouble.StartAsync();

@@ -73,6 +73,9 @@ internal sealed class HubDouble : IAsyncDisposable
 
     public ConcurrentQueue<int> MaxRunsAsked { get; } = new();
 
+    /// <summary>Answers a tests-only poll (maxRuns=0) with 400, as a hub older than that poll does.</summary>
+    public bool RefuseTestsOnlyPolls { get; set; }
+
     public List<RunEvent> AppliedEvents { get; } = [];
 
     public List<AgentLogLine> AppliedLogs { get; } = [];
@@ -239,6 +242,11 @@ internal sealed class HubDouble : IAsyncDisposable
             if (maxRuns is { } m)
             {
                 MaxRunsAsked.Enqueue(m);
+            }
+
+            if (maxRuns == 0 && RefuseTestsOnlyPolls)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { [AgentRoutes.MaxRunsQuery] = ["Ask for at least one run."] });
             }
 
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);

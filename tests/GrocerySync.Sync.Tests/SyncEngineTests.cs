@@ -101,6 +101,26 @@ public sealed class SyncEngineTests
     }
 
     [Fact]
+    public async Task A_record_carried_through_a_spec_change_is_filtered_again_when_it_comes_back_unchanged()
+    {
+        // Run 2 adds a department filter (another spec) while SKU000001, a Produce item, is broken: it is carried, not
+        // deleted. When it comes back as it was, the new filter must still drop it (a deletion), not pass it as unchanged.
+        using var f = new EngineFixture(JsonLinesAdapterFactory.Id);
+        var catalog = Catalog.WithItems(40);
+        await f.RunAsync(catalog);
+        SyncJob DairyOnly(SyncJob j) => j with { Filters = new RecordFilterOptions { Departments = ["dairy"] }, ApproveLargeChange = true };
+
+        var broken = await f.RunAsync(catalog.Change(i => i.Index == 1, i => i with { Price = -1 }), DairyOnly);
+        Assert.Equal(SyncRunStatus.Succeeded, broken.Status);
+        Assert.Equal(19, broken.Counts.Deleted); // the other Produce items
+
+        var back = await f.RunAsync(catalog, DairyOnly);
+        Assert.Equal(SyncRunStatus.Succeeded, back.Status);
+        Assert.Equal(1, back.Counts.Deleted);
+        Assert.Equal(["{\"sku\":\"SKU000001\",\"deleted\":true}"], f.OutLines);
+    }
+
+    [Fact]
     public async Task Full_mode_resends_everything()
     {
         using var f = new EngineFixture();

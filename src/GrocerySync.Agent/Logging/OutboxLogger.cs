@@ -86,7 +86,7 @@ internal sealed class OutboxLoggerProvider : ILoggerProvider
 
     private void Write(LogLevel level, string category, string message, string? properties)
     {
-        var line = new AgentLogLine(0, RunScope.RunId, _time.GetUtcNow(), (LogSeverity)(int)level, category, RunScope.Mask(message), properties is null ? null : RunScope.Mask(properties));
+        var line = new AgentLogLine(0, RunScope.RunId, _time.GetUtcNow(), (LogSeverity)(int)level, category, RunScope.Mask(message), properties);
         Lines.Writer.TryWrite(line);
     }
 
@@ -146,7 +146,8 @@ internal sealed class OutboxLoggerProvider : ILoggerProvider
                             json.WriteBoolean(key, b);
                             break;
                         default:
-                            json.WriteString(key, Convert.ToString(value, CultureInfo.InvariantCulture));
+                            // Masked before JSON escaping, which would hide a secret with quotes or '+' from the mask.
+                            json.WriteString(key, RunScope.Mask(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty));
                             break;
                     }
                 }

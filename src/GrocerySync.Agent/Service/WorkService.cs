@@ -32,6 +32,7 @@ internal sealed class WorkService(
     {
         var failures = 0;
         var max = options.Value.MaxConcurrentRuns;
+        var testsOnlyRefused = false;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -67,6 +68,13 @@ internal sealed class WorkService(
                         continue; // a slot freed before the handler was in place
                     }
 
+                    if (free == 0 && testsOnlyRefused)
+                    {
+                        // A hub that does not know tests-only polls: wait for a slot (a freed one ends the wait).
+                        await Task.Delay(TimeSpan.FromSeconds(1), time, poll.Token);
+                        continue;
+                    }
+
                     var work = await hub.PollWorkAsync(options.Value.WorkPollWait, free, poll.Token);
                     connectivity.Succeeded();
                     failures = 0;
@@ -91,6 +99,12 @@ internal sealed class WorkService(
                 {
                     connectivity.Failed(ex);
                     await DelayAsync(connectivity.BackOff(++failures), stoppingToken);
+                }
+                catch (HubRejectedException ex) when (free == 0 && !testsOnlyRefused)
+                {
+                    // A hub older than this agent refuses maxRuns=0: from now on wait for a slot, as agents did before.
+                    testsOnlyRefused = true;
+                    logger.HubRejected("tests-only work poll (the agent now waits for a free slot instead)", ex.Message);
                 }
                 catch (HubRejectedException ex)
                 {
