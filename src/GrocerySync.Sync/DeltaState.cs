@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 using GrocerySync.Plugins.Abstractions;
+using Microsoft.Win32.SafeHandles;
 
 namespace GrocerySync.Sync;
 
