@@ -4,6 +4,7 @@ using System.Text.Json;
 using GrocerySync.Contracts;
 using GrocerySync.Hub.Data.Entities;
 using GrocerySync.Hub.Features.Agents;
+using GrocerySync.Hub.Features.Logs;
 using GrocerySync.Hub.Features.Runs;
 using GrocerySync.Hub.Tenancy;
 using Microsoft.AspNetCore.Identity;
@@ -173,6 +174,7 @@ internal static class DemoSeeder
             Target = RetailerAdminEmail,
         });
 
+        var lines = new List<LogRow>();
         for (var day = 3; day >= 1; day--)
         {
             var queued = now.AddDays(-day).Date.AddHours(1.5);
@@ -200,7 +202,7 @@ internal static class DemoSeeder
                 Change(run, RunStatus.Dispatched, RunStatus.Running, queued.AddSeconds(1), null),
                 Change(run, RunStatus.Running, run.Status, run.FinishedAt.Value, run.Error));
             db.JobRuns.Add(run);
-            db.LogEntries.AddRange(
+            lines.AddRange(
                 Log(run, queued.AddSeconds(1), LogSeverity.Information, "Run started: delta mode, source 'Back-office catalog export'."),
                 Log(run, queued.AddSeconds(2), LogSeverity.Warning, "Rejected 3 rows: line 88 gtin: check digit is wrong; line 1024 salePrice: above the regular price; line 7731 quantity: negative."),
                 Log(run, run.FinishedAt.Value, succeeded ? LogSeverity.Information : LogSeverity.Error, succeeded ? "Run succeeded: 131 changed records written." : run.Error!));
@@ -209,6 +211,7 @@ internal static class DemoSeeder
         }
 
         await db.SaveChangesAsync(ct);
+        await LogWriter.WriteAsync(db, lines, ct);
         HubLog.DemoSeeded(log, PlatformAdminEmail, RetailerAdminEmail, TechnicianEmail, Password);
     }
 
@@ -225,6 +228,6 @@ internal static class DemoSeeder
     private static JobRunStatusChange Change(JobRun run, RunStatus? from, RunStatus to, DateTimeOffset at, string? reason) =>
         new() { RetailerId = run.RetailerId, JobRunId = run.Id, FromStatus = from, ToStatus = to, At = at, Reason = reason };
 
-    private static LogEntry Log(JobRun run, DateTimeOffset at, LogSeverity level, string message) =>
-        new() { RetailerId = run.RetailerId, AgentId = run.AgentId, JobRunId = run.Id, Timestamp = at, Level = level, Category = "GrocerySync.Sync", Message = message };
+    private static LogRow Log(JobRun run, DateTimeOffset at, LogSeverity level, string message) =>
+        new(run.RetailerId, run.AgentId, run.Id, at, level, "GrocerySync.Sync", message, null);
 }

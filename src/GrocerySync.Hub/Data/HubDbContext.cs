@@ -35,6 +35,10 @@ internal abstract class HubDbContext(DbContextOptions options, CurrentUser curre
 
     public DbSet<LogEntry> LogEntries => Set<LogEntry>();
 
+    public DbSet<LogSegment> LogSegments => Set<LogSegment>();
+
+    public DbSet<LogRunRange> LogRunRanges => Set<LogRunRange>();
+
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     public DbSet<AuditChain> AuditChains => Set<AuditChain>();
@@ -231,11 +235,12 @@ internal sealed class PostgresHubDbContext(DbContextOptions<PostgresHubDbContext
 
         // Log lines are the table written at volume: here its primary key leads with the tenant, so the key itself
         // serves keyset paging of a retailer's lines and each line costs one b-tree insert fewer. (SQLite keeps the
-        // integer row id as the key: only a single integer key column is generated there.)
+        // integer row id as the key, which is the table itself.) Writers reserve line ids a block at a time (LogWriter).
+        builder.HasSequence<long>(Features.Logs.LogWriter.IdSequence).IncrementsBy(Features.Logs.LogWriter.IdBlock);
         builder.Entity<LogEntry>(b =>
         {
             b.HasKey(e => new { e.RetailerId, e.Id });
-            b.Property(e => e.Id).UseIdentityByDefaultColumn();
+            b.Property(e => e.Id).ValueGeneratedNever();
             b.Metadata.RemoveIndex(b.Metadata.GetIndexes().Single(i => i.GetDatabaseName() == LogEntryConfiguration.TenantIndex));
         });
     }

@@ -1,5 +1,6 @@
 using GrocerySync.Contracts;
 using GrocerySync.Hub.Data.Entities;
+using GrocerySync.Hub.Features.Logs;
 using GrocerySync.Hub.Security;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -43,7 +44,8 @@ internal sealed class TenantWorld
 
     public JobRun Run { get; private set; } = null!;
 
-    public LogEntry Log { get; private set; } = null!;
+    /// <summary>The id of the run's error line.</summary>
+    public long LogId { get; private set; }
 
     public NotificationRule Rule { get; private set; } = null!;
 
@@ -151,7 +153,6 @@ internal sealed class TenantWorld
             Change(RunStatus.Queued, RunStatus.Dispatched, Run.QueuedAt.AddSeconds(1), null),
             Change(RunStatus.Dispatched, RunStatus.Running, Run.StartedAt.Value, null),
             Change(RunStatus.Running, RunStatus.Failed, Run.FinishedAt.Value, $"{Marker} failed"));
-        Log = NewLog(LogSeverity.Error, $"{Marker} log line: destination not writable");
         Rule = new NotificationRule
         {
             RetailerId = retailerId,
@@ -196,10 +197,9 @@ internal sealed class TenantWorld
         };
         Plugin.Versions[0].PluginId = Plugin.Id;
 
-        await app.WithDbAsync(db =>
+        await app.WithDbAsync(async db =>
         {
             db.AddRange(Agent, Source, Destination, ConnectionTest, Job, Run, Rule, Audit, Invite, Plugin);
-            db.LogEntries.AddRange(Log, NewLog(LogSeverity.Information, $"{Marker} log line: run started"));
             db.AuditEvents.Add(new AuditEvent
             {
                 RetailerId = retailerId,
@@ -210,24 +210,19 @@ internal sealed class TenantWorld
                 EntityId = Agent.Id,
                 At = now.AddMinutes(-6),
             });
-            return db.SaveChangesAsync();
+            await db.SaveChangesAsync();
+            var lines = await LogWriter.WriteAsync(db,
+                [NewLog(LogSeverity.Error, $"{Marker} log line: destination not writable"), NewLog(LogSeverity.Information, $"{Marker} log line: run started")],
+                TestContext.Current.CancellationToken);
+            LogId = lines[0];
         });
     }
 
     private JobRunStatusChange Change(RunStatus? from, RunStatus to, DateTimeOffset at, string? reason) =>
         new() { RetailerId = RetailerId, JobRunId = Run.Id, FromStatus = from, ToStatus = to, At = at, Reason = reason };
 
-    private LogEntry NewLog(LogSeverity level, string message) => new()
-    {
-        RetailerId = RetailerId,
-        AgentId = Agent.Id,
-        JobRunId = Run.Id,
-        Timestamp = Run.FinishedAt!.Value,
-        Level = level,
-        Category = "GrocerySync.Sync",
-        Message = message,
-        Properties = $$"""{"marker":"{{Marker}}"}""",
-    };
+    private LogRow NewLog(LogSeverity level, string message) =>
+        new(RetailerId, Agent.Id, Run.Id, Run.FinishedAt!.Value, level, "GrocerySync.Sync", message, $$"""{"marker":"{{Marker}}"}""");
 
     /// <summary>The retailer's users: its admin and technician.</summary>
     public IEnumerable<TestUser> Users => [Tenant.Admin, Tenant.Technician];

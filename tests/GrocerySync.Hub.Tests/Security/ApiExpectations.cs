@@ -188,7 +188,7 @@ internal static class RouteValues
         ["runs"] = w => w.Run.Id.ToString(),
         ["notification-rules"] = w => w.Rule.Id.ToString(),
         ["users"] = w => w.Tenant.Technician.Id.ToString(),
-        ["logs"] = w => w.Log.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["logs"] = w => w.LogId.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["audit-events"] = w => w.Audit.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["invites"] = w => w.Invite.Id.ToString(),
         ["plugins"] = w => w.Plugin.Id,

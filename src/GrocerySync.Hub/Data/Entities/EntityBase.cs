@@ -6,6 +6,14 @@ internal interface ITenantOwned
     Guid RetailerId { get; set; }
 }
 
+/// <summary>Where a retailer's log lines sit: a range of line ids (LogSegment, LogRunRange).</summary>
+internal interface ILogLineRange : ITenantOwned
+{
+    long FirstLineId { get; }
+
+    long LastLineId { get; }
+}
+
 /// <summary>An entity users edit: it carries timestamps and an optimistic-concurrency version.</summary>
 internal abstract class EditableEntity
 {

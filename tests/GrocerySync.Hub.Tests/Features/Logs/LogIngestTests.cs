@@ -66,21 +66,25 @@ public sealed class LogIngestTests(HubApps apps)
         Assert.Equal(new RetentionPolicyDto(tenant.RetailerId, 7, 50, 30), await tenant.Admin.Client.GetFromJsonAsync<RetentionPolicyDto>(retention, Ct));
         await app.WithDbAsync(async db =>
         {
-            var rows = new List<LogRow>();
+            // Three writes, so three segments of the tenant's agent: one only of old lines (deleted whole), one of old
+            // and recent lines (the old go by age, the oldest recent by count) and one only of recent lines.
+            var old = new List<LogRow>();
+            var mixed = new List<LogRow>();
             for (var i = 0; i < 30; i++)
             {
-                rows.Add(new LogRow(tenant.RetailerId, agent.Id, null, now.AddDays(-8).AddMinutes(i), LogSeverity.Information, "c", $"old {i}", null));
-                rows.Add(new LogRow(bystander.RetailerId, null, null, now.AddDays(-8).AddMinutes(i), LogSeverity.Information, "c", $"bystander {i}", null));
+                (i < 20 ? old : mixed).Add(new LogRow(tenant.RetailerId, agent.Id, null, now.AddDays(-8).AddMinutes(i), LogSeverity.Information, "c", $"old {i}", null));
+                old.Add(new LogRow(bystander.RetailerId, null, null, now.AddDays(-8).AddMinutes(i), LogSeverity.Information, "c", $"bystander {i}", null));
             }
 
+            var recent = new List<LogRow>();
             for (var i = 0; i < 80; i++)
             {
-                rows.Add(new LogRow(tenant.RetailerId, agent.Id, null, now.AddHours(-1).AddSeconds(i), LogSeverity.Information, "c", $"recent {i}", null));
+                (i < 40 ? mixed : recent).Add(new LogRow(tenant.RetailerId, agent.Id, null, now.AddHours(-1).AddSeconds(i), LogSeverity.Information, "c", $"recent {i}", null));
             }
 
-            await using var transaction = await db.Database.BeginTransactionAsync(Ct);
-            await LogIngest.WriteAsync(db, rows, Ct);
-            await transaction.CommitAsync(Ct);
+            await LogWriter.WriteAsync(db, old, Ct);
+            await LogWriter.WriteAsync(db, mixed, Ct);
+            await LogWriter.WriteAsync(db, recent, Ct);
         });
         var job = await tenant.AddJobAsync(agent);
         var oldRun = await tenant.AddAsync(new JobRun { RetailerId = tenant.RetailerId, JobId = job.Id, AgentId = agent.Id, Status = RunStatus.Succeeded, QueuedAt = now.AddDays(-40), FinishedAt = now.AddDays(-40) });
@@ -91,6 +95,13 @@ public sealed class LogIngestTests(HubApps apps)
         var left = await app.QueryDbAsync(db => db.LogEntries.AsNoTracking().Where(l => l.RetailerId == tenant.RetailerId).OrderBy(l => l.Id).Select(l => l.Message).ToListAsync(Ct));
         Assert.Equal(Enumerable.Range(30, 50).Select(i => $"recent {i}"), left);
         Assert.Equal(30, await app.QueryDbAsync(db => db.LogEntries.CountAsync(l => l.RetailerId == bystander.RetailerId, Ct)));
+        var segments = await app.QueryDbAsync(db => db.LogSegments.AsNoTracking().Where(s => s.RetailerId == tenant.RetailerId).CountAsync(Ct));
+        Assert.Equal(2, segments);
+        var page = await tenant.Technician.Client.GetFromJsonAsync<LogPage>($"/api/v1/logs?agentId={agent.Id}&limit=1000", Ct);
+        Assert.Equal(left, page!.Items.Select(l => l.Message));
+        var window = await tenant.Technician.Client.GetFromJsonAsync<LogPage>(
+            $"/api/v1/logs?from={Uri.EscapeDataString(now.AddDays(-9).ToString("O"))}&to={Uri.EscapeDataString(now.AddHours(-1).AddSeconds(45).ToString("O"))}&limit=1000", Ct);
+        Assert.Equal(Enumerable.Range(30, 15).Select(i => $"recent {i}"), window!.Items.Select(l => l.Message));
         var runs = await app.QueryDbAsync(db => db.JobRuns.Where(r => r.JobId == job.Id).Select(r => r.Id).ToListAsync(Ct));
         Assert.Equal([newRun.Id], runs);
         Assert.DoesNotContain(oldRun.Id, runs);

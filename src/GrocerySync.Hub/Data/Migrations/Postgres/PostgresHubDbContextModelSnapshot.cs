@@ -22,6 +22,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.HasSequence("LogEntryIds")
+                .IncrementsBy(32768);
+
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.Agent", b =>
                 {
                     b.Property<Guid>("Id")
@@ -749,10 +752,7 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("bigint");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<Guid?>("AgentId")
                         .HasColumnType("uuid");
@@ -781,16 +781,61 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
 
                     b.HasKey("RetailerId", "Id");
 
-                    b.HasIndex("AgentId", "Id");
-
-                    b.HasIndex("JobRunId", "Id");
-
-                    b.HasIndex("RetailerId", "Timestamp");
-
                     b.HasIndex(new[] { "RetailerId", "Id" }, "IX_LogEntries_Warnings")
                         .HasFilter("\"Level\" >= 3");
 
                     b.ToTable("LogEntries");
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.LogRunRange", b =>
+                {
+                    b.Property<Guid>("JobRunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("LastLineId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("FirstLineId")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("RetailerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("SegmentLastLineId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("JobRunId", "LastLineId");
+
+                    b.HasIndex("RetailerId", "SegmentLastLineId");
+
+                    b.ToTable("LogRunRanges");
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.LogSegment", b =>
+                {
+                    b.Property<Guid>("RetailerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("LastLineId")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid?>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("FirstLineId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("FirstTimestamp")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("LastTimestamp")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("RetailerId", "LastLineId");
+
+                    b.HasIndex("AgentId", "LastLineId");
+
+                    b.ToTable("LogSegments");
                 });
 
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.NotificationRule", b =>

@@ -770,19 +770,64 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AgentId", "Id");
-
-                    b.HasIndex("JobRunId", "Id");
-
                     b.HasIndex("RetailerId", "Id")
                         .HasDatabaseName("IX_LogEntries_RetailerId_Id");
-
-                    b.HasIndex("RetailerId", "Timestamp");
 
                     b.HasIndex(new[] { "RetailerId", "Id" }, "IX_LogEntries_Warnings")
                         .HasFilter("\"Level\" >= 3");
 
                     b.ToTable("LogEntries");
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.LogRunRange", b =>
+                {
+                    b.Property<Guid>("JobRunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastLineId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FirstLineId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RetailerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SegmentLastLineId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("JobRunId", "LastLineId");
+
+                    b.HasIndex("RetailerId", "SegmentLastLineId");
+
+                    b.ToTable("LogRunRanges");
+                });
+
+            modelBuilder.Entity("GrocerySync.Hub.Data.Entities.LogSegment", b =>
+                {
+                    b.Property<Guid>("RetailerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastLineId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstLineId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FirstTimestamp")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastTimestamp")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RetailerId", "LastLineId");
+
+                    b.HasIndex("AgentId", "LastLineId");
+
+                    b.ToTable("LogSegments");
                 });
 
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.NotificationRule", b =>
