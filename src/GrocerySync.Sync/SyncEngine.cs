@@ -325,7 +325,10 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
 
             adapter.WriteFooter(output);
             await FlushAsync(true);
-            writes.Writer.Complete();
+
+            // Try: the writer stage may already have failed on the last buffer and closed the channel with its
+            // exception, which awaiting it then rethrows (Complete would throw "the channel has been closed" instead).
+            writes.Writer.TryComplete();
             await writeStage;
             progress?.Report(run.Progress(timeProvider.GetElapsedTime(started)));
             return null;
