@@ -3,7 +3,7 @@
 # 10,000 enrolled agents, dispatch latency from queueing to the long-poll answer, log lines per second end to end.
 # Creates and drops its own database on the server of .ci/services.sh; the load tool is bounded in count and time.
 # Usage: bench/run-hub-agents.sh [--agents 10000] [--connections 64] [--seconds 20] [--runs 300] [--pollers 50]
-#                                [--log-lines 2000000] [--log-batch 5000] [--log-senders 8] [--only heartbeats,dispatch,logs] [--keep]
+#                                [--log-lines 2000000] [--log-warmup-lines 800000] [--log-batch 5000] [--log-senders 8] [--only heartbeats,dispatch,logs] [--keep]
 # Needs wrk (Debian package `wrk`) for the heartbeat load.
 # Results: paste the printed markdown into docs/benchmarks.md ("Agent protocol").
 set -euo pipefail
