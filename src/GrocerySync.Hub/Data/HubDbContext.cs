@@ -237,6 +237,10 @@ internal sealed class PostgresHubDbContext(DbContextOptions<PostgresHubDbContext
         // serves keyset paging of a retailer's lines and each line costs one b-tree insert fewer. (SQLite keeps the
         // integer row id as the key, which is the table itself.) Writers reserve line ids a block at a time (LogWriter).
         builder.HasSequence<long>(Features.Logs.LogWriter.IdSequence).IncrementsBy(Features.Logs.LogWriter.IdBlock);
+
+        // Heartbeats rewrite each agent's row every few seconds: room on its page keeps the new version there (a HOT
+        // update, no index touched), and the page's dead versions are pruned as it fills.
+        builder.Entity<Agent>().HasStorageParameter("fillfactor", 70);
         builder.Entity<LogEntry>(b =>
         {
             b.HasKey(e => new { e.RetailerId, e.Id });

@@ -109,8 +109,6 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
                     b.HasIndex("EnrollmentTokenHash")
                         .IsUnique();
 
-                    b.HasIndex("LastHeartbeatAt");
-
                     b.HasIndex("RetailerId", "CreatedAt");
 
                     b.HasIndex("RetailerId", "Name")
@@ -118,9 +116,9 @@ namespace GrocerySync.Hub.Data.Migrations.Postgres
 
                     b.HasIndex("RetailerId", "Status");
 
-                    b.HasIndex("Status", "LastHeartbeatAt");
-
                     b.ToTable("Agents");
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 70);
                 });
 
             modelBuilder.Entity("GrocerySync.Hub.Data.Entities.AuditChain", b =>

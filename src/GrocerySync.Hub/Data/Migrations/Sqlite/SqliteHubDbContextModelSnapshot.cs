@@ -101,16 +101,12 @@ namespace GrocerySync.Hub.Data.Migrations.Sqlite
                     b.HasIndex("EnrollmentTokenHash")
                         .IsUnique();
 
-                    b.HasIndex("LastHeartbeatAt");
-
                     b.HasIndex("RetailerId", "CreatedAt");
 
                     b.HasIndex("RetailerId", "Name")
                         .IsUnique();
 
                     b.HasIndex("RetailerId", "Status");
-
-                    b.HasIndex("Status", "LastHeartbeatAt");
 
                     b.ToTable("Agents");
                 });
