@@ -34,7 +34,7 @@ internal static class AgentProtocolApi
     {
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RunOptions>().BindConfiguration(RunOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<AgentKeyCache>();
+        services.AddSingleton<AgentKeyCache>().AddHostedService(sp => sp.GetRequiredService<AgentKeyCache>());
         services.AddSingleton<EnrollmentService>();
         services.AddAgentKeyAuthentication();
         services.AddAuthorizationBuilder().AddPolicy(AgentPolicy, p => p

@@ -17,6 +17,9 @@ internal abstract class PeriodicService(IServiceScopeFactory scopes, TimeProvide
     /// <summary>The clock of the service: business time (fake in tests) or the real one for transport timing.</summary>
     protected TimeProvider Clock => clock;
 
+    /// <summary>For services that also read the database outside their passes.</summary>
+    protected IServiceScopeFactory Scopes => scopes;
+
     /// <summary>One pass; public so tests (and a fake clock) can drive it.</summary>
     public async Task RunOnceAsync(CancellationToken ct)
     {
