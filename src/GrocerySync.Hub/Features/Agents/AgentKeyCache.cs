@@ -33,6 +33,8 @@ internal sealed class AgentKeyCache(IServiceScopeFactory scopes, TimeProvider ti
         var now = time.GetUtcNow();
         if (_entries.TryGetValue(prefix, out var cached) && now - cached.ReadAt < options.Value.KeyCacheDuration)
         {
+            // Written only when it changes: thousands of requests a second read the entries, and a write each would
+            // bounce their cache lines between the cores.
             if (!cached.Used)
             {
                 cached.Used = true;
