@@ -89,17 +89,23 @@ public sealed class SourceBatch
     }
 
     /// <summary>Starts a new row with every field empty and returns its index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int AddRow(long lineNumber)
     {
         if (_count == _lines.Length)
         {
-            Array.Resize(ref _lines, _lines.Length * 2);
-            Array.Resize(ref _ranges, _ranges.Length * 2);
+            Grow();
         }
 
         _lines[_count] = lineNumber;
-        Array.Clear(_ranges, _count * SlotCount * 2, SlotCount * 2);
+        _ranges.AsSpan(_count * SlotCount * 2, SlotCount * 2).Clear();
         return _count++;
+    }
+
+    private void Grow()
+    {
+        Array.Resize(ref _lines, _lines.Length * 2);
+        Array.Resize(ref _ranges, _ranges.Length * 2);
     }
 
     /// <summary>Removes the last row (for a source that finds a row bad half-way through filling it).</summary>

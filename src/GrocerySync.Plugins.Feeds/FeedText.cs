@@ -40,6 +40,7 @@ internal static class FeedText
     }
 
     /// <summary>Length in bytes of the first <paramref name="maxChars"/> characters of UTF-8 text (never cuts a character).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CutToChars(ReadOnlySpan<byte> utf8, int maxChars)
     {
         if (utf8.Length <= maxChars)

@@ -165,6 +165,7 @@ internal sealed class GoogleMerchantAdapter : IAdapter
     {
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteProductType(OutputBuffer o, ReadOnlySpan<byte> category)
     {
         while (true)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using GrocerySync.Plugins.Abstractions;
@@ -12,9 +13,10 @@ namespace GrocerySync.Sync;
 /// </summary>
 /// <remarks>
 /// File format (little-endian): a 64-byte header (<c>GSDELTA1</c>, format version, count, key-bytes length, spec
-/// fingerprint, commit time, run start time), then <c>count</c> key hashes (u64), <c>count</c> content hashes (u64),
-/// <c>count</c> key end offsets (u32), the key bytes, and an XxHash3 of everything before it. Written to a temporary
-/// file, flushed to disk and renamed over the old one, so a crash leaves the old state or the new one.
+/// fingerprint, time the run finished reading (its destination commits right after), run start time), then
+/// <c>count</c> key hashes (u64), <c>count</c> content hashes (u64), <c>count</c> key end offsets (u32), the key bytes,
+/// and an XxHash3 of everything before it. Written to a temporary file, flushed to disk and renamed over the old one
+/// once the destination has committed, so a crash leaves the old state or the new one.
 /// </remarks>
 internal sealed class DeltaState
 {
@@ -117,15 +119,18 @@ internal sealed class DeltaState
         };
     }
 
+    /// <summary>Writes the state and renames it over the old one (<see cref="WriteTemporary"/>, then <see cref="Publish"/>).</summary>
+    public void Save(string path) => Publish(WriteTemporary(path), path);
+
     /// <summary>
-    /// Writes the state to a temporary file (each array in one write, straight from memory), flushes it to disk and
-    /// renames it over the old one, so a crash leaves the old state or the new one.
+    /// Writes the state to a temporary file next to <paramref name="path"/> (each array in one write, straight from
+    /// memory) and flushes it to disk; returns its path. The old state is untouched until <see cref="Publish"/>.
     /// </summary>
-    public void Save(string path)
+    public string WriteTemporary(string path)
     {
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        var tmp = TemporaryPath(path, Environment.ProcessId);
         Span<byte> header = stackalloc byte[HeaderSize];
         header.Clear();
         BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
@@ -140,29 +145,54 @@ internal sealed class DeltaState
         var hash = new XxHash3();
         try
         {
-            using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                long offset = 0;
-                WriteAll(handle, header, ref offset, hash);
-                WriteAll(handle, MemoryMarshal.AsBytes(KeyHashes.AsSpan(0, Count)), ref offset, hash);
-                WriteAll(handle, MemoryMarshal.AsBytes(ContentHashes.AsSpan(0, Count)), ref offset, hash);
-                WriteAll(handle, MemoryMarshal.AsBytes(KeyEnds.AsSpan(0, Count)), ref offset, hash);
-                WriteAll(handle, Keys.AsSpan(0, keyBytes), ref offset, hash);
-                Span<byte> trailer = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(trailer, hash.GetCurrentHashAsUInt64());
-                RandomAccess.Write(handle, trailer, offset);
-                RandomAccess.FlushToDisk(handle);
-            }
-
-            File.Move(tmp, path, overwrite: true);
-            FileSync.FlushDirectory(dir);
+            using var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write, FileShare.None);
+            long offset = 0;
+            WriteAll(handle, header, ref offset, hash);
+            WriteAll(handle, MemoryMarshal.AsBytes(KeyHashes.AsSpan(0, Count)), ref offset, hash);
+            WriteAll(handle, MemoryMarshal.AsBytes(ContentHashes.AsSpan(0, Count)), ref offset, hash);
+            WriteAll(handle, MemoryMarshal.AsBytes(KeyEnds.AsSpan(0, Count)), ref offset, hash);
+            WriteAll(handle, Keys.AsSpan(0, keyBytes), ref offset, hash);
+            Span<byte> trailer = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(trailer, hash.GetCurrentHashAsUInt64());
+            RandomAccess.Write(handle, trailer, offset);
+            RandomAccess.FlushToDisk(handle);
         }
         catch
         {
             File.Delete(tmp);
             throw;
         }
+
+        return tmp;
     }
+
+    /// <summary>Renames a file written by <see cref="WriteTemporary"/> over the state at <paramref name="path"/>, durably.</summary>
+    public static void Publish(string temporary, string path)
+    {
+        File.Move(temporary, path, overwrite: true);
+        FileSync.FlushDirectory(Path.GetDirectoryName(path)!);
+    }
+
+    /// <summary>
+    /// Deletes temporary files a killed run left next to the state at <paramref name="path"/>; call it holding the
+    /// job's lock, so no other run is writing one.
+    /// </summary>
+    public static void DeleteLeftovers(string path)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(dir, Path.GetFileName(TemporaryPath(path, null))))
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string TemporaryPath(string path, int? processId) =>
+        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{(processId is { } id ? id.ToString(CultureInfo.InvariantCulture) : "*")}.tmp");
 
     /// <summary>Fills <paramref name="into"/> from <paramref name="offset"/>; false at a premature end of file.</summary>
     private static bool ReadAll(SafeFileHandle handle, Span<byte> into, ref long offset, XxHash3 hash)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
@@ -379,11 +380,12 @@ internal sealed class DeltaTracker
         }
 
         /// <summary>Adds the entry at <paramref name="position"/> of the new state.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Add(int position)
         {
             if (position >= PositionMask)
             {
-                throw new PluginException($"A run can hold at most {PositionMask:N0} records.");
+                ThrowTooMany();
             }
 
             if ((_count + 1) * 2 > _slots.Length)
@@ -405,6 +407,9 @@ internal sealed class DeltaTracker
             }
         }
 
+        [DoesNotReturn]
+        private static void ThrowTooMany() => throw new PluginException($"A run can hold at most {PositionMask:N0} records.");
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static uint Tag(ulong hash) => (uint)(hash >> 60) << PositionBits;
 
@@ -421,6 +426,7 @@ internal sealed class DeltaTracker
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Insert(uint entry)
         {
             var mask = _slots.Length - 1;

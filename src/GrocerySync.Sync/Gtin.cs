@@ -108,6 +108,7 @@ public static class Gtin
         digits.Length >= 2 && !digits.ContainsAnyExceptInRange((byte)'0', (byte)'9') && digits[^1] == CheckDigit(digits[..^1]);
 
     /// <summary>The GS1 mod-10 check digit (ASCII) for the given digits without their check digit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte CheckDigit(ReadOnlySpan<byte> digitsWithoutCheck)
     {
         var sum = 0;

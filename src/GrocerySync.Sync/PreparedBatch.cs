@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using GrocerySync.Plugins.Abstractions;
 
 namespace GrocerySync.Sync;
@@ -77,18 +78,24 @@ internal sealed class PreparedBatch
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetKey(int row, ReadOnlySpan<byte> key)
     {
         if (Keys.Length - KeyLength < key.Length)
         {
-            var keys = Keys;
-            Array.Resize(ref keys, Math.Max(Keys.Length * 2, KeyLength + key.Length));
-            Keys = keys;
+            GrowKeys(key.Length);
         }
 
         key.CopyTo(Keys.AsSpan(KeyLength));
         KeyLength += key.Length;
         KeyEnds[row] = KeyLength;
+    }
+
+    private void GrowKeys(int needed)
+    {
+        var keys = Keys;
+        Array.Resize(ref keys, Math.Max(Keys.Length * 2, KeyLength + needed));
+        Keys = keys;
     }
 
     public ReadOnlySpan<byte> GetKey(int row)

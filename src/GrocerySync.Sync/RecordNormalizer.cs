@@ -378,6 +378,7 @@ public sealed class RecordNormalizer
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool IsHttpUrl(ReadOnlySpan<byte> s) =>
         s.IsEmpty ||
         (s.Length > 8 && (Ascii.EqualsIgnoreCase(s[..8], "https://"u8) || Ascii.EqualsIgnoreCase(s[..7], "http://"u8)) &&

@@ -36,6 +36,13 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
     private const int PrefetchRows = 8;
     private const int MaxRejectSamples = 100;
 
+    /// <summary>
+    /// Starts compiling the engine's hot loops on a background thread, so a run that starts soon after does not wait
+    /// for them. Call it as early as possible in a process about to run a job (a command line); <see cref="RunAsync"/>
+    /// does the same for the engine and the job's plugins once it has them.
+    /// </summary>
+    public static void PrepareAhead() => _ = HotPaths.PrepareAhead(typeof(GroceryRecord).Assembly, typeof(SyncEngine).Assembly);
+
     /// <summary>Runs a job once.</summary>
     /// <exception cref="PluginException">The job cannot start: unknown plugin, invalid settings, state locked or damaged.</exception>
     public async Task<SyncRunSummary> RunAsync(SyncJob job, IProgress<SyncProgress>? progress = null, IRejectSink? rejects = null, CancellationToken cancellationToken = default)
@@ -59,6 +66,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         await using var source = registry.CreateSource(job.Source.PluginId, job.Source.Settings, job.BaseDirectory);
         var adapter = registry.CreateAdapter(job.Adapter.PluginId, job.Adapter.Settings, job.BaseDirectory);
         await using var destination = registry.CreateDestination(job.Destination.PluginId, job.Destination.Settings, job.BaseDirectory);
+        _ = HotPaths.PrepareAhead(source.GetType().Assembly, typeof(GroceryRecord).Assembly, typeof(SyncEngine).Assembly, adapter.GetType().Assembly, destination.GetType().Assembly);
 
         var stateFolder = Path.GetFullPath(job.StateFolder, job.BaseDirectory ?? Environment.CurrentDirectory);
         Directory.CreateDirectory(stateFolder);
@@ -66,6 +74,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
 
         var t0 = timeProvider.GetTimestamp();
         var statePath = DeltaState.PathFor(stateFolder, job.JobId);
+        DeltaState.DeleteLeftovers(statePath);
         var old = DeltaState.Load(statePath);
         var fingerprint = Fingerprint(job);
         run.LoadState = timeProvider.GetElapsedTime(t0);
@@ -76,6 +85,8 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         var probe = UnchangedProbe.For(job, old, tracker.UsedContentHashes, since);
         var context = new DestinationContext(job.JobId, run.RunId, job.Mode == SyncMode.Delta, adapter.ContentType, adapter.FileExtension, startedAt);
         IDestinationTransaction? tx = null;
+        Task<string>? staged = null;
+        var committed = false;
         try
         {
             tx = await destination.BeginAsync(context, cancellationToken);
@@ -88,8 +99,22 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
                 return run.Summary(outcome.Value.Status, outcome.Value.Message, timeProvider.GetElapsedTime(started));
             }
 
+            // The new state is written to a temporary file while the destination commits (both mostly wait for the
+            // disk); it replaces the old state only after the destination has committed.
+            var next = tracker.Build(fingerprint, timeProvider.GetUtcNow(), startedAt);
+            staged = Task.Run(
+                () =>
+                {
+                    var s0 = timeProvider.GetTimestamp();
+                    var temporary = next.WriteTemporary(statePath);
+                    run.SaveState = timeProvider.GetElapsedTime(s0);
+                    return temporary;
+                },
+                CancellationToken.None);
+
             t0 = timeProvider.GetTimestamp();
             await tx.CommitAsync(cancellationToken);
+            committed = true;
             run.Commit = timeProvider.GetElapsedTime(t0);
         }
         catch (Exception ex) when (ex is PluginException or IOException or UnauthorizedAccessException or OperationCanceledException or ChannelClosedException)
@@ -108,14 +133,19 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
             {
                 await tx.DisposeAsync();
             }
+
+            if (!committed && staged is not null)
+            {
+                await DiscardAsync(staged);
+            }
         }
 
         try
         {
+            var temporary = await staged;
             t0 = timeProvider.GetTimestamp();
-            var next = tracker.Build(fingerprint, timeProvider.GetUtcNow(), startedAt);
-            next.Save(statePath);
-            run.SaveState = timeProvider.GetElapsedTime(t0);
+            DeltaState.Publish(temporary, statePath);
+            run.SaveState += timeProvider.GetElapsedTime(t0);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -123,6 +153,20 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         }
 
         return run.Summary(SyncRunStatus.Succeeded, null, timeProvider.GetElapsedTime(started));
+    }
+
+    /// <summary>Deletes the new state's temporary file of a run that did not commit.</summary>
+    private static async Task DiscardAsync(Task<string> staged)
+    {
+        try
+        {
+            File.Delete(await staged);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not written (WriteTemporary removes its own file when it fails) or not removable: the next run under
+            // this job's lock deletes leftovers.
+        }
     }
 
     private async Task<(SyncRunStatus Status, string Message)?> StreamAsync(

@@ -92,7 +92,7 @@ public sealed record SyncTimings
     /// <summary>Destination commit.</summary>
     public TimeSpan Commit { get; init; }
 
-    /// <summary>Writing the new delta state.</summary>
+    /// <summary>Writing the new delta state (its temporary file is written while the destination commits, so this overlaps <see cref="Commit"/>).</summary>
     public TimeSpan SaveState { get; init; }
 }
 

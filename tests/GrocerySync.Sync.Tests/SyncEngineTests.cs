@@ -252,11 +252,34 @@ public sealed class SyncEngineTests
         await f.RunAsync(catalog);
         var changed = catalog.Change(i => i.Index < 5, i => i with { Qty = 99 });
 
+        var before = await File.ReadAllBytesAsync(f.StateFile, TestContext.Current.CancellationToken);
+
         var failed = await f.RunAsync(changed, j => f.WithFlakyDestination(j, int.MaxValue, failOnCommit: true));
         Assert.Equal(SyncRunStatus.Failed, failed.Status);
 
+        // The new state was written to a temporary file while the destination committed: it is gone, the old one kept.
+        Assert.Equal(before, await File.ReadAllBytesAsync(f.StateFile, TestContext.Current.CancellationToken));
+        Assert.Empty(Directory.GetFiles(f.StateFolder, ".*.tmp"));
+
         var next = await f.RunAsync();
         Assert.Equal(5, next.Counts.Written);
+    }
+
+    [Fact]
+    public async Task A_temporary_state_file_left_by_a_killed_run_is_deleted_by_the_next_run()
+    {
+        using var f = new EngineFixture();
+        var catalog = Catalog.WithItems(100);
+        await f.RunAsync(catalog);
+        var leftover = Path.Combine(f.StateFolder, $".{Path.GetFileName(f.StateFile)}.999999.tmp");
+        await File.WriteAllBytesAsync(leftover, new byte[4096], TestContext.Current.CancellationToken);
+
+        var next = await f.RunAsync(catalog.Change(i => i.Index < 3, i => i with { Qty = 7 }));
+
+        Assert.Equal(SyncRunStatus.Succeeded, next.Status);
+        Assert.Equal(3, next.Counts.Written);
+        Assert.False(File.Exists(leftover));
+        Assert.Empty(Directory.GetFiles(f.StateFolder, ".*.tmp"));
     }
 
     [Fact]

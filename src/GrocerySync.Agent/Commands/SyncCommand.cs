@@ -46,6 +46,7 @@ internal sealed class SyncCommand(TextWriter stdout, TextWriter stderr, TimeProv
 
     public async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
     {
+        SyncEngine.PrepareAhead(); // on a second core while this one reads the spec
         SyncJob job;
         try
         {
