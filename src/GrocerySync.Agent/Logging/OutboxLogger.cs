@@ -29,8 +29,11 @@ internal static class RunScope
         return handle;
     }
 
+    /// <summary>The current run's secret setting values (none outside a run or before its plugins are known).</summary>
+    public static IReadOnlyList<string> Secrets => Current.Value?.Secrets ?? [];
+
     /// <summary><paramref name="text"/> with the current run's secret setting values masked.</summary>
-    public static string Mask(string text) => Current.Value is { } run ? SecretValues.Mask(text, run.Secrets) : text;
+    public static string Mask(string text) => SecretValues.Mask(text, Secrets);
 
     internal sealed class Handle(Guid runId, Handle? previous) : IDisposable
     {

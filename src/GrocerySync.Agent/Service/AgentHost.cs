@@ -68,6 +68,7 @@ internal static class AgentHost
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft.Extensions.Http", LogLevel.Warning);
+        MaskingLoggerProvider.ReplaceLocalProviders(builder.Services);
 
         var services = builder.Services;
         services.AddOptions<AgentOptions>().Bind(builder.Configuration.GetSection(AgentOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
