@@ -722,7 +722,7 @@ public sealed class SyncEngine(PluginRegistry registry, TimeProvider timeProvide
         }
 
         public SyncProgress Progress(TimeSpan elapsed) =>
-            new(Read + SourceRejected, Written + DeletionsWritten, Rejected, BytesRead, BytesWritten, elapsed);
+            new(Read + SourceRejected, Written + DeletionsWritten, Rejected, BytesRead, BytesWritten, elapsed) { TotalBytes = TotalBytes };
 
         public SyncRunSummary Summary(SyncRunStatus status, string? message, TimeSpan total)
         {

@@ -32,7 +32,11 @@ public sealed record RejectedRow(long LineNumber, string Field, string Reason, s
 /// <param name="BytesRead">Bytes read from the source.</param>
 /// <param name="BytesWritten">Bytes written to the destination.</param>
 /// <param name="Elapsed">Time since the run started.</param>
-public sealed record SyncProgress(long RecordsRead, long RecordsWritten, long RecordsRejected, long BytesRead, long BytesWritten, TimeSpan Elapsed);
+public sealed record SyncProgress(long RecordsRead, long RecordsWritten, long RecordsRejected, long BytesRead, long BytesWritten, TimeSpan Elapsed)
+{
+    /// <summary>The source's whole size in bytes when it told the engine (a file's length), so progress can be shown as a share; 0 when unknown.</summary>
+    public long TotalBytes { get; init; }
+}
 
 /// <summary>Counts of a run.</summary>
 public sealed record SyncCounts

@@ -470,7 +470,8 @@ public sealed class SyncEngineTests
         var last = reports[^1];
         Assert.Equal(10, last.RecordsRead);
         Assert.Equal(10, last.RecordsWritten);
-        Assert.True(last.BytesRead > 0);
+        Assert.Equal(new FileInfo(f.SourcePath).Length, last.BytesRead);
+        Assert.Equal(last.BytesRead, last.TotalBytes); // a file tells its size, so progress can be shown as a share
         Assert.True(last.BytesWritten > 0);
     }
 
