@@ -21,14 +21,14 @@ internal sealed class AgentProcess : IDisposable
 
     public string StatePath => Path.Combine(Root, "state", "agent-test.delta");
 
-    public void WriteSpec(string sourcePath, double maxChangeShare = 0.3) => File.WriteAllText(SpecPath, $$"""
+    public void WriteSpec(string sourcePath, double maxChangeShare = 0.3, string adapter = "google-merchant") => File.WriteAllText(SpecPath, $$"""
         {
           "job": "agent-test",
           "stateFolder": "state",
           "source": { "plugin": "delimited-file", "settings": { "path": "{{sourcePath}}" } },
           "mapping": { "sku": "sku", "gtin": "upc", "name": "name", "brand": "brand", "regularPrice": "price",
                        "quantityOnHand": "qty_on_hand", "active": "active", "imageUrl": "image_url" },
-          "adapter": { "plugin": "google-merchant" },
+          "adapter": { "plugin": "{{adapter}}" },
           "destination": { "plugin": "folder", "settings": { "path": "out", "fileName": "feed.tsv" } },
           "guardRail": { "maxChangeShare": {{maxChangeShare.ToString(CultureInfo.InvariantCulture)}} }
         }

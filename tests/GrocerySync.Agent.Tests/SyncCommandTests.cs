@@ -23,6 +23,30 @@ public sealed class SyncCommandTests
     }
 
     [Fact]
+    public async Task A_plugin_that_is_not_built_in_is_loaded_from_the_plugins_folder()
+    {
+        using var a = new AgentProcess();
+        File.WriteAllText(a.SourcePath, AgentProcess.Catalog(20, 0));
+        a.WriteSpec(a.SourcePath, adapter: TestPlugins.AdapterId);
+        var plugins = Path.Combine(a.Root, "plugins");
+
+        // Not built in, and no folder names it: a clear message, exit 2.
+        var (code, _, stderr) = await a.RunAsync("sync", a.SpecPath, "--plugins", plugins);
+        Assert.Equal(2, code);
+        Assert.Contains($"Plugin '{TestPlugins.AdapterId}' is not built in and not in the plugins folder {plugins}", stderr, StringComparison.Ordinal);
+
+        // An older and a newer package of the sample adapter, as the hub's plugins folder holds them: the newer loads.
+        TestPlugins.InstallSample(Path.Combine(plugins, TestPlugins.AdapterId, "0.9.0"), "0.9.0");
+        TestPlugins.InstallSample(Path.Combine(plugins, TestPlugins.AdapterId, TestPlugins.Version), TestPlugins.Version);
+        (code, var stdout, stderr) = await a.RunAsync("sync", a.SpecPath, "--plugins", plugins, "--output", "json");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(20, JsonDocument.Parse(stdout).RootElement.GetProperty("counts").GetProperty("written").GetInt64());
+        var feed = File.ReadAllLines(a.FeedPath);
+        Assert.Equal("sku\tname\tbrand\tprice", feed[0]);
+        Assert.StartsWith("SKU0000000\tPRODUCT 0 WITH A REASONABLY LONG NAME\tACME\t", feed[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_invalid_spec_ends_with_a_clear_message_exit_2_and_no_stack_trace()
     {
         using var a = new AgentProcess();

@@ -130,6 +130,20 @@ internal static class TestPlugins
         return result;
     }
 
+    /// <summary>The sample adapter's package as a plugins folder holds it, its <c>plugin.json</c> saying <paramref name="version"/>.</summary>
+    public static void InstallSample(string folder, string version)
+    {
+        Directory.CreateDirectory(folder);
+        var output = Output("SampleOutput");
+        foreach (var name in new[] { "GrocerySync.Samples.UppercaseAdapter.dll", "GrocerySync.Samples.UppercaseAdapter.deps.json" })
+        {
+            File.Copy(Path.Combine(output, name), Path.Combine(folder, name));
+        }
+
+        File.WriteAllText(Path.Combine(folder, "plugin.json"),
+            $$"""{ "id": "{{AdapterId}}", "version": "{{version}}", "assembly": "GrocerySync.Samples.UppercaseAdapter.dll", "minimumEngineVersion": "1.0.0" }""");
+    }
+
     private static string Output(string key)
     {
         var path = typeof(TestPlugins).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GrocerySync.Agent.Plugins;
 using GrocerySync.Plugins.Abstractions;
 using GrocerySync.Sync;
 
@@ -21,6 +22,11 @@ internal sealed class SyncCommand(TextWriter stdout, TextWriter stderr, TimeProv
     private static readonly Option<bool> ApproveOption = new("--approve") { Description = "Approve a run that changes or deletes more than the guard rail allows." };
     private static readonly Option<bool> FullOption = new("--full") { Description = "Send the whole catalog, not only changes (overrides the spec's mode)." };
     private static readonly Option<bool> NoProgressOption = new("--no-progress") { Description = "No progress bar, even on a terminal." };
+    private static readonly Option<DirectoryInfo?> PluginsOption = new("--plugins")
+    {
+        Description = "A folder of plugin packages (<id>/<version>/, such as the hub's plugins folder): the spec's plugins that are not built in are loaded from it.",
+    };
+
     private static readonly Option<FileInfo?> RejectsOption = new("--rejects") { Description = "Where to write every rejected row (TSV). Default: <stateFolder>/<job>.rejects.tsv." };
 
     public static Command Create()
@@ -28,7 +34,7 @@ internal sealed class SyncCommand(TextWriter stdout, TextWriter stderr, TimeProv
         OutputOption.AcceptOnlyFromAmong("text", "json");
         var command = new Command("sync", "Run one job spec now: read, validate, compare with the last run, write what changed.")
         {
-            SpecArgument, OutputOption, ApproveOption, FullOption, NoProgressOption, RejectsOption,
+            SpecArgument, OutputOption, ApproveOption, FullOption, NoProgressOption, PluginsOption, RejectsOption,
         };
         command.SetAction((parse, ct) => new SyncCommand(Console.Out, Console.Error, TimeProvider.System).RunAsync(
             new Options(
@@ -37,12 +43,13 @@ internal sealed class SyncCommand(TextWriter stdout, TextWriter stderr, TimeProv
                 parse.GetValue(ApproveOption),
                 parse.GetValue(FullOption),
                 parse.GetValue(NoProgressOption),
+                parse.GetValue(PluginsOption),
                 parse.GetValue(RejectsOption)),
             ct));
         return command;
     }
 
-    internal sealed record Options(FileInfo Spec, bool Json, bool Approve, bool Full, bool NoProgress, FileInfo? Rejects);
+    internal sealed record Options(FileInfo Spec, bool Json, bool Approve, bool Full, bool NoProgress, DirectoryInfo? Plugins, FileInfo? Rejects);
 
     public async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
     {
@@ -64,7 +71,14 @@ internal sealed class SyncCommand(TextWriter stdout, TextWriter stderr, TimeProv
         };
 
         var rejectsPath = options.Rejects?.FullName ?? Path.Combine(job.StateFolder, job.JobId + ".rejects.tsv");
-        var engine = new SyncEngine(BuiltInPlugins.CreateRegistry(), timeProvider);
+        var registry = BuiltInPlugins.CreateRegistry();
+        if (options.Plugins is { } plugins &&
+            await LocalPluginFolder.LoadMissingAsync(registry, plugins.FullName, [job.Source.PluginId, job.Adapter.PluginId, job.Destination.PluginId], cancellationToken) is { } problem)
+        {
+            return Fail(options, ExitCodes.InvalidSpec, problem);
+        }
+
+        var engine = new SyncEngine(registry, timeProvider);
         SyncRunSummary summary;
         try
         {

@@ -281,6 +281,6 @@ internal sealed class PluginCache(AgentFolder folder, HubClient hub, IOptions<Ag
         }
     }
 
-    private static bool IsSafeName(string id) =>
+    internal static bool IsSafeName(string id) =>
         !string.IsNullOrWhiteSpace(id) && id.Length <= 100 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !id.StartsWith('.');
 }

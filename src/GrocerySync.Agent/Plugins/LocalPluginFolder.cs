@@ -1,0 +1,61 @@
+using GrocerySync.Plugins.Abstractions;
+using GrocerySync.Plugins.Hosting;
+using GrocerySync.Sync;
+
+namespace GrocerySync.Agent.Plugins;
+
+/// <summary>
+/// Plugins for a hub-less <c>gsagent sync</c> from a folder of packages laid out <c>&lt;id&gt;/&lt;version&gt;/</c>
+/// (the hub's <c>plugins</c> folder, or a third party's published package): the spec's plugins that are not built in,
+/// each at the highest version present. There is no catalog to hold a package's SHA-256, so the folder is trusted as
+/// the spec file is; everything else the hub and the service check applies (<c>plugin.json</c> agrees with the folder
+/// and the factory, the SDK is compatible, an own collectible load context).
+/// </summary>
+internal static class LocalPluginFolder
+{
+    /// <summary>Loads the plugins of <paramref name="pluginIds"/> missing from <paramref name="registry"/>; returns why one could not be, or null.</summary>
+    public static async Task<string?> LoadMissingAsync(PluginRegistry registry, string root, IEnumerable<string> pluginIds, CancellationToken cancellationToken)
+    {
+        foreach (var id in pluginIds.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (registry.TryGet(id, out _))
+            {
+                continue;
+            }
+
+            var idFolder = Path.Combine(root, id);
+            var newest = PluginCache.IsSafeName(id) && Directory.Exists(idFolder)
+                ? Directory.EnumerateDirectories(idFolder)
+                    .Select(d => (Folder: d, Ok: SemanticVersion.TryParse(Path.GetFileName(d), out var v), Version: v))
+                    .Where(p => p.Ok)
+                    .OrderByDescending(p => p.Version)
+                    .FirstOrDefault()
+                : default;
+            if (newest.Folder is null)
+            {
+                return $"Plugin '{id}' is not built in and not in the plugins folder {root} (expected {Path.Combine(root, id, "<version>")}).";
+            }
+
+            var entry = new PluginCatalogEntry(id, newest.Version, await PluginPackageHash.ComputeAsync(newest.Folder, cancellationToken));
+            var result = await new PluginLoader((_, _) => { }).LoadAsync(newest.Folder, entry, cancellationToken);
+            if (result.Status != PluginLoadStatus.Loaded)
+            {
+                return result.Message;
+            }
+
+            try
+            {
+                foreach (var factory in result.Plugin!.Factories)
+                {
+                    registry.Register(factory, result.Plugin.Origin);
+                }
+            }
+            catch (PluginException ex)
+            {
+                return $"Plugin '{id}' {newest.Version} from {newest.Folder} could not be used: {ex.Message}";
+            }
+        }
+
+        return null;
+    }
+}
