@@ -217,13 +217,61 @@ internal sealed class DelimitedFileSource(DelimitedFileOptions options) : ISourc
                     var (start, length) = parser.Unescape(batch.Data, c);
                     if (options.DecimalComma && Array.IndexOf(NumericSlots, slot) >= 0)
                     {
-                        length = DecimalCommaToPoint(batch.Data.Slice(start, length));
+                        var number = batch.Data.Slice(start, length);
+                        if (!GroupsThousandsOnly(number))
+                        {
+                            batch.RemoveLastRow();
+                            context.Reject(rowLine, CanonicalFields.GetName((CanonicalField)slot),
+                                $"'{Encoding.UTF8.GetString(number)}' is not a number with a decimal comma: '.' may only group thousands (1.234,50)");
+                            break;
+                        }
+
+                        length = DecimalCommaToPoint(number);
                     }
 
                     batch.SetFieldRange(row, slot, start, length);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether every '.' of a decimal-comma number groups thousands: in the integer part, after one to three digits,
+    /// each followed by three digits (1.234.567,5). A '.' anywhere else (1.50, 1,234.50) means the number was written
+    /// with a decimal point, and dropping it would turn 1.50 into 150.
+    /// </summary>
+    private static bool GroupsThousandsOnly(ReadOnlySpan<byte> field)
+    {
+        var number = field.Trim(" \t"u8);
+        var dot = number.IndexOf((byte)'.');
+        if (dot < 0)
+        {
+            return true;
+        }
+
+        var comma = number.IndexOf((byte)',');
+        var integer = comma < 0 ? number : number[..comma];
+        if (comma >= 0 && number[(comma + 1)..].Contains((byte)'.'))
+        {
+            return false;
+        }
+
+        var lead = integer[..dot].TrimStart("+-"u8).Length;
+        var groups = integer[dot..];
+        if (lead is < 1 or > 3 || groups.Length % 4 != 0)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < groups.Length; i += 4)
+        {
+            if (groups[i] != (byte)'.' || groups.Slice(i + 1, 3).ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Discards the rest of an over-long row; keeps what follows it at the start of the batch.</summary>

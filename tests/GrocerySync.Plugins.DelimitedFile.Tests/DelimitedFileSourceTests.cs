@@ -41,6 +41,36 @@ public sealed class DelimitedFileSourceTests
         Assert.Equal("Käse", s.Rows[0].Fields[CanonicalField.Name]);
     }
 
+    [Theory]
+    [InlineData("1.234.567,5", "1234567.5")]
+    [InlineData("-1.234", "-1234")]
+    [InlineData(" 12,5 ", " 12.5 ")]
+    [InlineData("999", "999")]
+    public async Task Decimal_comma_numbers_with_thousands_groups_are_read(string price, string read)
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync($"sku;name;price\nA1;Tea;{price}\n", new() { ["delimiter"] = ";", ["decimalSeparator"] = "," });
+
+        Assert.Empty(s.Rejects);
+        Assert.Equal(read, Assert.Single(s.Rows).Fields[CanonicalField.RegularPrice]);
+    }
+
+    [Theory]
+    [InlineData("1.50")]
+    [InlineData("1,234.50")]
+    [InlineData("1234.567")]
+    [InlineData(".5")]
+    [InlineData("1.23.456")]
+    public async Task A_decimal_point_in_a_decimal_comma_file_is_rejected_not_read_as_thousands(string price)
+    {
+        using var s = new SourceRunner();
+        await s.ReadAsync($"sku;name;price;qty_on_hand\nA1;Tea;{price};3\nA2;Jam;2,00;4\n", new() { ["delimiter"] = ";", ["decimalSeparator"] = "," });
+
+        Assert.Equal("A2", Assert.Single(s.Rows).Fields[CanonicalField.Sku]);
+        Assert.Equal("2.00", s.Rows[0].Fields[CanonicalField.RegularPrice]);
+        Assert.Equal([(2L, "regularPrice", $"'{price}' is not a number with a decimal comma: '.' may only group thousands (1.234,50)")], s.Rejects);
+    }
+
     [Fact]
     public async Task Tab_separated_files_are_read()
     {
