@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
 using GrocerySync.Plugins.Abstractions;
@@ -7,13 +8,18 @@ namespace GrocerySync.Plugins.Http;
 
 /// <summary>
 /// One run: each batch is POSTed to <c>batchUrl</c> with <c>Idempotency-Key: {runId}:{sequence}</c>; commit POSTs
-/// <c>commitUrl</c> with <c>{runId}:commit</c>; rollback POSTs <c>abortUrl</c> with <c>{runId}:abort</c>.
+/// <c>commitUrl</c> with <c>{runId}:commit</c>; rollback POSTs <c>abortUrl</c> with <c>{runId}:abort</c>. Without a
+/// <c>commitUrl</c> the receiver makes every batch live on arrival, so the batches are spooled to a temporary file and
+/// sent only at commit: a run the engine rolls back (the guard rail, a failed source, a cancellation) sends nothing.
 /// </summary>
 internal sealed class HttpRunTransaction(HttpSender sender, HttpDestinationOptions options, DestinationContext context) : IDestinationTransaction
 {
     private const string JsonType = "application/json";
+    private const int SpoolHeaderSize = 17; // sequence (8), record count (4), body length (4), is last (1)
     private readonly string _run = context.RunId.ToString("N");
     private readonly ArrayBufferWriter<byte> _body = new(1 << 16);
+    private readonly byte[] _spoolHeader = new byte[SpoolHeaderSize];
+    private FileStream? _spool;
     private long _batches;
     private long _records;
     private bool _done;
@@ -22,32 +28,23 @@ internal sealed class HttpRunTransaction(HttpSender sender, HttpDestinationOptio
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _body.ResetWrittenCount();
-        string contentType;
         if (options.RawBody)
         {
             _body.Write(batch.Data.Span);
-            contentType = context.ContentType;
         }
         else
         {
             WriteEnvelope(batch);
-            contentType = JsonType;
         }
 
-        var sequence = batch.Sequence.ToString(CultureInfo.InvariantCulture);
-        List<KeyValuePair<string, string>> headers =
-        [
-            new("X-GrocerySync-Job", context.JobId),
-            new("X-GrocerySync-Run", _run),
-            new("X-GrocerySync-Sequence", sequence),
-            new("X-GrocerySync-Last", batch.IsLast ? "true" : "false"),
-            new("X-GrocerySync-Delta", context.IsDelta ? "true" : "false"),
-        ];
+        if (options.CommitUrl is null)
+        {
+            await SpoolAsync(batch, cancellationToken);
+            return;
+        }
 
         // The body is sent before this returns, so batch.Data may be reused by the engine afterwards.
-        using var response = await sender.PostAsync(options.BatchUrl, _body.WrittenMemory, contentType, $"{_run}:{sequence}", headers, $"Batch {sequence}", cancellationToken);
-        _batches++;
-        _records += batch.RecordCount;
+        await SendAsync(batch.Sequence, batch.IsLast, batch.RecordCount, cancellationToken);
     }
 
     public async Task CommitAsync(CancellationToken cancellationToken)
@@ -58,8 +55,13 @@ internal sealed class HttpRunTransaction(HttpSender sender, HttpDestinationOptio
             var body = Summary(includeCounts: true);
             using var response = await sender.PostAsync(commit, body, JsonType, $"{_run}:commit", [new("X-GrocerySync-Run", _run)], "Commit", cancellationToken);
         }
+        else if (_spool is { } spool)
+        {
+            await SendSpooledAsync(spool, cancellationToken);
+        }
 
         _done = true;
+        await DisposeSpoolAsync();
     }
 
     public async Task RollbackAsync(CancellationToken cancellationToken)
@@ -70,6 +72,7 @@ internal sealed class HttpRunTransaction(HttpSender sender, HttpDestinationOptio
         }
 
         _done = true;
+        await DisposeSpoolAsync();
         if (options.AbortUrl is { } abort && _batches > 0)
         {
             try
@@ -88,6 +91,63 @@ internal sealed class HttpRunTransaction(HttpSender sender, HttpDestinationOptio
         if (!_done)
         {
             await RollbackAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task SendAsync(long sequence, bool isLast, int recordCount, CancellationToken cancellationToken)
+    {
+        var sequenceText = sequence.ToString(CultureInfo.InvariantCulture);
+        List<KeyValuePair<string, string>> headers =
+        [
+            new("X-GrocerySync-Job", context.JobId),
+            new("X-GrocerySync-Run", _run),
+            new("X-GrocerySync-Sequence", sequenceText),
+            new("X-GrocerySync-Last", isLast ? "true" : "false"),
+            new("X-GrocerySync-Delta", context.IsDelta ? "true" : "false"),
+        ];
+
+        using var response = await sender.PostAsync(options.BatchUrl, _body.WrittenMemory, options.RawBody ? context.ContentType : JsonType, $"{_run}:{sequenceText}", headers, $"Batch {sequenceText}", cancellationToken);
+        _batches++;
+        _records += recordCount;
+    }
+
+    /// <summary>Appends the batch body in <see cref="_body"/> to the spool, behind its sequence, record count, length and last flag.</summary>
+    private async Task SpoolAsync(DestinationBatch batch, CancellationToken cancellationToken)
+    {
+        _spool ??= new FileStream(
+            Path.Combine(Path.GetTempPath(), $"gs-http-{_run}.spool"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        BinaryPrimitives.WriteInt64LittleEndian(_spoolHeader, batch.Sequence);
+        BinaryPrimitives.WriteInt32LittleEndian(_spoolHeader.AsSpan(8), batch.RecordCount);
+        BinaryPrimitives.WriteInt32LittleEndian(_spoolHeader.AsSpan(12), _body.WrittenCount);
+        _spoolHeader[16] = batch.IsLast ? (byte)1 : (byte)0;
+        await _spool.WriteAsync(_spoolHeader, cancellationToken);
+        await _spool.WriteAsync(_body.WrittenMemory, cancellationToken);
+    }
+
+    /// <summary>Sends the spooled batches in order (each with its own idempotency key, retried as any batch).</summary>
+    private async Task SendSpooledAsync(FileStream spool, CancellationToken cancellationToken)
+    {
+        await spool.FlushAsync(cancellationToken);
+        spool.Position = 0;
+        while (spool.Position < spool.Length)
+        {
+            await spool.ReadExactlyAsync(_spoolHeader, cancellationToken);
+            var length = BinaryPrimitives.ReadInt32LittleEndian(_spoolHeader.AsSpan(12));
+            _body.ResetWrittenCount();
+            await spool.ReadExactlyAsync(_body.GetMemory(length)[..length], cancellationToken);
+            _body.Advance(length);
+            await SendAsync(
+                BinaryPrimitives.ReadInt64LittleEndian(_spoolHeader), _spoolHeader[16] == 1, BinaryPrimitives.ReadInt32LittleEndian(_spoolHeader.AsSpan(8)), cancellationToken);
+        }
+    }
+
+    private async ValueTask DisposeSpoolAsync()
+    {
+        if (_spool is { } spool)
+        {
+            _spool = null;
+            await spool.DisposeAsync();
         }
     }
 

@@ -214,6 +214,49 @@ public sealed class HttpDestinationTests
     }
 
     [Fact]
+    public async Task Without_a_commit_url_batches_are_sent_only_when_the_run_commits_in_order_with_their_keys()
+    {
+        await using var api = await ReceiverApi.StartAsync();
+        await using var destination = Create(api, ("commitUrl", null));
+        var run = Run();
+        var runKey = run.RunId.ToString("N");
+
+        await using (var tx = await destination.BeginAsync(run, Ct))
+        {
+            await tx.WriteAsync(Batch(0, false, "A", "B"), Ct);
+            await tx.WriteAsync(Batch(1, false, "C"), Ct);
+            await tx.WriteAsync(Batch(2, true, "D"), Ct);
+            Assert.Empty(api.Attempts); // live on arrival, so nothing may arrive before the commit
+            await tx.CommitAsync(Ct);
+        }
+
+        Assert.Equal([Key(run, "0"), Key(run, "1"), Key(run, "2")], api.Attempts.Select(a => a.Key));
+        Assert.Equal(["A", "B", "C", "D"], Skus(api.Staged[runKey]));
+        var last = System.Text.Json.JsonDocument.Parse(api.Attempts.Last().Body).RootElement;
+        Assert.Equal(2, last.GetProperty("sequence").GetInt64());
+        Assert.True(last.GetProperty("isLast").GetBoolean());
+        Assert.Empty(Directory.EnumerateFiles(Path.GetTempPath(), $"gs-http-{runKey}*"));
+    }
+
+    [Fact]
+    public async Task Without_a_commit_url_a_rolled_back_run_sends_nothing_and_leaves_no_spool()
+    {
+        await using var api = await ReceiverApi.StartAsync();
+        await using var destination = Create(api, ("commitUrl", null));
+        var run = Run();
+
+        await using (var tx = await destination.BeginAsync(run, Ct))
+        {
+            await tx.WriteAsync(Batch(0, false, "A"), Ct);
+            await tx.WriteAsync(Batch(1, true, "B"), Ct);
+            await tx.RollbackAsync(Ct); // as when the guard rail stops the run
+        }
+
+        Assert.Empty(api.Attempts);
+        Assert.Empty(Directory.EnumerateFiles(Path.GetTempPath(), $"gs-http-{run.RunId:N}*"));
+    }
+
+    [Fact]
     public async Task Raw_body_posts_the_adapter_output_as_it_is_with_the_run_in_headers()
     {
         await using var api = await ReceiverApi.StartAsync();
