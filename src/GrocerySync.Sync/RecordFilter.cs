@@ -46,9 +46,7 @@ internal sealed class RecordFilter
             var match = false;
             foreach (var (value, prefix) in _categories)
             {
-                if (prefix
-                    ? category.Length >= value.Length && Ascii.EqualsIgnoreCase(category[..value.Length], value)
-                    : Ascii.EqualsIgnoreCase(category, value) || category.SequenceEqual(value))
+                if (EqualsIgnoreCase(category, value, prefix))
                 {
                     match = true;
                     break;
@@ -68,12 +66,38 @@ internal sealed class RecordFilter
     {
         foreach (var v in values)
         {
-            if (Ascii.EqualsIgnoreCase(text, v) || text.SequenceEqual(v))
+            if (EqualsIgnoreCase(text, v, prefix: false))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> equals (or starts with) <paramref name="value"/> ignoring case: ASCII text is
+    /// compared on its bytes; text with other letters (Crèmerie, Épicerie) is decoded and compared ordinally ignoring case.
+    /// </summary>
+    private static bool EqualsIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> value, bool prefix)
+    {
+        if (Ascii.IsValid(text) && Ascii.IsValid(value))
+        {
+            return prefix
+                ? text.Length >= value.Length && Ascii.EqualsIgnoreCase(text[..value.Length], value)
+                : Ascii.EqualsIgnoreCase(text, value);
+        }
+
+        return UnicodeEqualsIgnoreCase(text, value, prefix);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool UnicodeEqualsIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> value, bool prefix)
+    {
+        Span<char> t = text.Length <= 256 ? stackalloc char[text.Length] : new char[text.Length];
+        Span<char> v = value.Length <= 256 ? stackalloc char[value.Length] : new char[value.Length];
+        t = t[..Encoding.UTF8.GetChars(text, t)];
+        v = v[..Encoding.UTF8.GetChars(value, v)];
+        return prefix ? t.StartsWith(v, StringComparison.OrdinalIgnoreCase) : t.Equals(v, StringComparison.OrdinalIgnoreCase);
     }
 }
