@@ -84,7 +84,12 @@ internal sealed class EngineFixture : IDisposable
         return new SyncEngine(Registry, Time).RunAsync(job, cancellationToken: TestContext.Current.CancellationToken);
     }
 
-    public SyncJob WithFlakyDestination(SyncJob job, int failAfterBatches, bool failOnCommit = false) => job with
+    /// <summary>
+    /// The job with a folder destination that fails on purpose: after <paramref name="failAfterBatches"/> batches (half
+    /// of the next one written), in its commit (<paramref name="failOnCommit"/>), or right after committing with an
+    /// exception the engine does not handle, as if the process died after the rename (<paramref name="dieAfterCommit"/>).
+    /// </summary>
+    public SyncJob WithFlakyDestination(SyncJob job, int failAfterBatches, bool failOnCommit = false, bool dieAfterCommit = false) => job with
     {
         Destination = new PluginReference(FlakyDestinationFactory.Id, new Dictionary<string, string?>
         {
@@ -92,6 +97,7 @@ internal sealed class EngineFixture : IDisposable
             ["fileName"] = "feed.out",
             ["failAfterBatches"] = failAfterBatches.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["failOnCommit"] = failOnCommit ? "true" : "false",
+            ["dieAfterCommit"] = dieAfterCommit ? "true" : "false",
         }),
     };
 
@@ -126,6 +132,7 @@ internal sealed class FlakyDestinationFactory : IDestinationConnectorFactory
             new("fileName", PluginSettingType.Text, "name"),
             new("failAfterBatches", PluginSettingType.WholeNumber, "batches before failing"),
             new("failOnCommit", PluginSettingType.Boolean, "fail in commit"),
+            new("dieAfterCommit", PluginSettingType.Boolean, "commit, then die"),
         ],
     };
 
@@ -136,20 +143,20 @@ internal sealed class FlakyDestinationFactory : IDestinationConnectorFactory
             ["path"] = settings.GetRequiredString("path"),
             ["fileName"] = settings.GetString("fileName", "{job}.{ext}"),
         }));
-        return new Flaky(inner, (int)settings.GetInt64("failAfterBatches", int.MaxValue), settings.GetBoolean("failOnCommit", false));
+        return new Flaky(inner, (int)settings.GetInt64("failAfterBatches", int.MaxValue), settings.GetBoolean("failOnCommit", false), settings.GetBoolean("dieAfterCommit", false));
     }
 
-    private sealed class Flaky(IDestinationConnector inner, int failAfter, bool failOnCommit) : IDestinationConnector
+    private sealed class Flaky(IDestinationConnector inner, int failAfter, bool failOnCommit, bool dieAfterCommit) : IDestinationConnector
     {
         public Task<ConnectionTestResult> TestConnectionAsync(CancellationToken cancellationToken) => inner.TestConnectionAsync(cancellationToken);
 
         public async Task<IDestinationTransaction> BeginAsync(DestinationContext context, CancellationToken cancellationToken) =>
-            new Tx(await inner.BeginAsync(context, cancellationToken), failAfter, failOnCommit);
+            new Tx(await inner.BeginAsync(context, cancellationToken), failAfter, failOnCommit, dieAfterCommit);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
-    private sealed class Tx(IDestinationTransaction inner, int failAfter, bool failOnCommit) : IDestinationTransaction
+    private sealed class Tx(IDestinationTransaction inner, int failAfter, bool failOnCommit, bool dieAfterCommit) : IDestinationTransaction
     {
         private int _batches;
 
@@ -165,8 +172,19 @@ internal sealed class FlakyDestinationFactory : IDestinationConnectorFactory
             await inner.WriteAsync(batch, cancellationToken);
         }
 
-        public Task CommitAsync(CancellationToken cancellationToken) =>
-            failOnCommit ? throw new IOException("injected failure in commit") : inner.CommitAsync(cancellationToken);
+        public async Task CommitAsync(CancellationToken cancellationToken)
+        {
+            if (failOnCommit)
+            {
+                throw new IOException("injected failure in commit");
+            }
+
+            await inner.CommitAsync(cancellationToken);
+            if (dieAfterCommit)
+            {
+                throw new ProcessDiedException();
+            }
+        }
 
         public Task RollbackAsync(CancellationToken cancellationToken) => inner.RollbackAsync(cancellationToken);
 
@@ -226,3 +244,8 @@ internal sealed class ScriptedDestinationFactory : IDestinationConnectorFactory
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
+
+/// <summary>Stands for the process dying at that instant: no code of the engine handles it.</summary>
+#pragma warning disable CA1032, CA1064 // A test double, only thrown and caught in tests.
+internal sealed class ProcessDiedException() : Exception("the process died here");
+#pragma warning restore CA1032, CA1064

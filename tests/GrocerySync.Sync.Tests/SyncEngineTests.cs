@@ -266,6 +266,29 @@ public sealed class SyncEngineTests
     }
 
     [Fact]
+    public async Task A_run_killed_after_the_destination_committed_but_before_the_state_was_saved_sends_its_changes_again()
+    {
+        using var f = new EngineFixture();
+        var catalog = Catalog.WithItems(100);
+        await f.RunAsync(catalog);
+        var state = await File.ReadAllBytesAsync(f.StateFile, TestContext.Current.CancellationToken);
+        var changed = catalog.Change(i => i.Index < 5, i => i with { Qty = 42 });
+
+        await Assert.ThrowsAsync<ProcessDiedException>(() => f.RunAsync(changed, j => f.WithFlakyDestination(j, int.MaxValue, dieAfterCommit: true)));
+
+        // The new feed is published whole (the rename happened), the state is the old one.
+        Assert.Equal(6, File.ReadAllLines(f.OutFile).Length);
+        Assert.Equal(state, await File.ReadAllBytesAsync(f.StateFile, TestContext.Current.CancellationToken));
+
+        // So the next run sends the same five changes again (at least once, never lost), then nothing.
+        var next = await f.RunAsync(changed);
+        Assert.Equal(SyncRunStatus.Succeeded, next.Status);
+        Assert.Equal(5, next.Counts.Written);
+        Assert.Equal(5, File.ReadAllLines(f.OutFile).Length - 1);
+        Assert.Equal(0, (await f.RunAsync(changed)).Counts.Written);
+    }
+
+    [Fact]
     public async Task A_temporary_state_file_left_by_a_killed_run_is_deleted_by_the_next_run()
     {
         using var f = new EngineFixture();
