@@ -24,6 +24,7 @@ public sealed class GoogleMerchantAdapterFactory : IAdapterFactory
             new("linkTemplate", PluginSettingType.Text, "Product page URL when the record has none; {sku} is replaced by the URL-encoded SKU.") { },
             new("utcOffset", PluginSettingType.Text, "Time zone offset of sale dates, e.g. +0100.") { DefaultValue = "+0000" },
             new("condition", PluginSettingType.Choice, "Condition of every item.") { DefaultValue = "new", AllowedValues = ["new", "refurbished", "used"] },
+            new("defaultBrand", PluginSettingType.Text, "Brand of records without one (the store's own label, for example); Merchant Center expects a brand for every product with a GTIN."),
         ],
     };
 
@@ -43,7 +44,7 @@ public sealed class GoogleMerchantAdapterFactory : IAdapterFactory
             throw new PluginException($"linkTemplate '{template}' must be an http(s) URL.");
         }
 
-        return new GoogleMerchantAdapter(template, offset, settings.GetString("condition", "new"));
+        return new GoogleMerchantAdapter(template, offset, settings.GetString("condition", "new"), settings.GetString("defaultBrand").Trim());
     }
 }
 
@@ -58,9 +59,11 @@ internal sealed class GoogleMerchantAdapter : IAdapter
     private readonly byte[] _endSuffix;
     private readonly byte[] _condition;
     private readonly byte[] _scratch = new byte[1024];
+    private readonly byte[] _defaultBrand;
 
-    public GoogleMerchantAdapter(string linkTemplate, string utcOffset, string condition)
+    public GoogleMerchantAdapter(string linkTemplate, string utcOffset, string condition, string defaultBrand)
     {
+        _defaultBrand = Encoding.UTF8.GetBytes(defaultBrand);
         var i = linkTemplate.IndexOf("{sku}", StringComparison.OrdinalIgnoreCase);
         _hasTemplate = linkTemplate.Length > 0;
         _linkPrefix = Encoding.UTF8.GetBytes(i < 0 ? linkTemplate : linkTemplate[..i]);
@@ -138,7 +141,7 @@ internal sealed class GoogleMerchantAdapter : IAdapter
         }
 
         o.WriteByte((byte)'\t');
-        o.WriteTsvField(record.Brand);
+        o.WriteTsvField(record.Brand.IsEmpty ? _defaultBrand : record.Brand);
         o.WriteByte((byte)'\t');
         var hasGtin = record.HasGtin && !record.IsVariableMeasureGtin;
         if (hasGtin)

@@ -7,6 +7,22 @@ namespace GrocerySync.Plugins.Feeds.Tests;
 public sealed class GoogleMerchantAdapterTests
 {
     [Fact]
+    public void A_record_without_a_brand_gets_the_default_brand_and_keeps_its_own_otherwise()
+    {
+        var adapter = RecordBuilder.Adapter(new GoogleMerchantAdapterFactory(), new() { ["linkTemplate"] = "https://shop.example.com/p/{sku}", ["defaultBrand"] = " Corner Market " });
+        string Brand(string text)
+        {
+            var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return lines[1].Split('\t')[Array.IndexOf(lines[0].Split('\t'), "brand")];
+        }
+
+        Assert.Equal("Corner Market", Brand(RecordBuilder.Write(adapter, new RecordBuilder().With(CanonicalField.Brand, "").Build())));
+        Assert.Equal("Happy Cow", Brand(RecordBuilder.Write(adapter, new RecordBuilder().With(CanonicalField.Brand, "Happy Cow").Build())));
+        var plain = RecordBuilder.Adapter(new GoogleMerchantAdapterFactory(), new() { ["linkTemplate"] = "https://shop.example.com/p/{sku}" });
+        Assert.Equal("", Brand(RecordBuilder.Write(plain, new RecordBuilder().With(CanonicalField.Brand, "").Build())));
+    }
+
+    [Fact]
     public void Writes_the_required_attributes_as_TSV()
     {
         var record = new RecordBuilder()
