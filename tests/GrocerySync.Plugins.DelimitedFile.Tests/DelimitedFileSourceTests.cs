@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using GrocerySync.Plugins.Abstractions;
 
@@ -141,6 +142,18 @@ public sealed class DelimitedFileSourceTests
         Assert.Contains("longer than 1,048,576 bytes", s.Rejects[0].Reason, StringComparison.Ordinal);
         Assert.Equal(6, s.Rejects[1].Line);
         Assert.Equal([("A1", 2L), ("A3", 5L), ("A5", 7L)], s.Rows.Select(r => (r.Fields[CanonicalField.Sku], r.Line)));
+    }
+
+    [Fact]
+    public async Task A_10_MB_field_is_read_whole_when_maxRowBytes_allows_it()
+    {
+        var name = new string('x', 10 * 1024 * 1024) + "\nend";
+        using var s = new SourceRunner();
+        await s.ReadAsync($"sku,name,price\nA1,\"{name}\",1.00\nA2,Tea,2.00\n", new() { ["maxRowBytes"] = (16 * 1024 * 1024).ToString(CultureInfo.InvariantCulture) });
+
+        Assert.Empty(s.Rejects);
+        Assert.Equal(name, s.Rows[0].Fields[CanonicalField.Name]);
+        Assert.Equal([("A1", 2L), ("A2", 4L)], s.Rows.Select(r => (r.Fields[CanonicalField.Sku], r.Line)));
     }
 
     [Fact]
