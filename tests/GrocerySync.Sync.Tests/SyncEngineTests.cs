@@ -168,6 +168,27 @@ public sealed class SyncEngineTests
     }
 
     [Fact]
+    public async Task Guard_rail_stops_a_truncated_export_and_publishes_nothing()
+    {
+        using var f = new EngineFixture();
+        await f.RunAsync(Catalog.WithItems(100));
+        var feedBefore = File.ReadAllBytes(f.OutFile);
+        var stateBefore = File.ReadAllBytes(f.StateFile);
+
+        // The export stopped part-way: 41 whole lines (header and 40 rows), then half of the next row.
+        var lines = File.ReadAllLines(f.SourcePath);
+        File.WriteAllText(f.SourcePath, string.Join('\n', lines[..41]) + "\n" + lines[41][..(lines[41].Length / 2)]);
+        var s = await f.RunAsync();
+
+        Assert.Equal(SyncRunStatus.NeedsApproval, s.Status);
+        Assert.Contains("delete 60 of 100", s.Message, StringComparison.Ordinal);
+        Assert.Equal(1, s.Counts.Rejected); // the cut row, with the "is the export truncated?" hint
+        Assert.Equal(feedBefore, File.ReadAllBytes(f.OutFile));
+        Assert.Equal(stateBefore, File.ReadAllBytes(f.StateFile));
+        Assert.Empty(Directory.GetFiles(f.OutFolder, ".*"));
+    }
+
+    [Fact]
     public async Task Guard_rail_counts_changes_and_allows_an_approved_run()
     {
         using var f = new EngineFixture();
