@@ -217,22 +217,27 @@ internal sealed class DelimitedFileSource(DelimitedFileOptions options) : ISourc
                     var (start, length) = parser.Unescape(batch.Data, c);
                     if (options.DecimalComma && Array.IndexOf(NumericSlots, slot) >= 0)
                     {
-                        var number = batch.Data.Slice(start, length);
-                        if (!GroupsThousandsOnly(number))
+                        var converted = DecimalCommaToPoint(batch.Data.Slice(start, length));
+                        if (converted < 0)
                         {
-                            batch.RemoveLastRow();
-                            context.Reject(rowLine, CanonicalFields.GetName((CanonicalField)slot),
-                                $"'{Encoding.UTF8.GetString(number)}' is not a number with a decimal comma: '.' may only group thousands (1.234,50)");
+                            RejectDecimalPoint(batch, context, rowLine, slot, batch.Data.Slice(start, length));
                             break;
                         }
 
-                        length = DecimalCommaToPoint(number);
+                        length = converted;
                     }
 
                     batch.SetFieldRange(row, slot, start, length);
                 }
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RejectDecimalPoint(SourceBatch batch, SourceReadContext context, long line, int slot, ReadOnlySpan<byte> number)
+    {
+        batch.RemoveLastRow();
+        context.Reject(line, CanonicalFields.GetName((CanonicalField)slot), $"'{Encoding.UTF8.GetString(number)}' is not a number with a decimal comma: '.' may only group thousands (1.234,50)");
     }
 
     /// <summary>
@@ -328,9 +333,17 @@ internal sealed class DelimitedFileSource(DelimitedFileOptions options) : ISourc
         return "row";
     }
 
-    /// <summary>Turns <c>1.234,5</c> into <c>1234.5</c> in place and returns the new length.</summary>
+    /// <summary>
+    /// Rewrites a number written with a decimal comma (1.234,56) in place in the decimal point form (1234.56); returns
+    /// its new length, or -1, leaving it unchanged, when a '.' in it does not group thousands.
+    /// </summary>
     private static int DecimalCommaToPoint(Span<byte> field)
     {
+        if (!GroupsThousandsOnly(field))
+        {
+            return -1;
+        }
+
         var w = 0;
         foreach (var b in field)
         {
