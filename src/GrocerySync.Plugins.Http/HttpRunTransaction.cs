@@ -114,15 +114,35 @@ internal sealed class HttpRunTransaction(HttpSender sender, HttpDestinationOptio
     /// <summary>Appends the batch body in <see cref="_body"/> to the spool, behind its sequence, record count, length and last flag.</summary>
     private async Task SpoolAsync(DestinationBatch batch, CancellationToken cancellationToken)
     {
-        _spool ??= new FileStream(
-            Path.Combine(Path.GetTempPath(), $"gs-http-{_run}.spool"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        _spool ??= OpenSpool();
         BinaryPrimitives.WriteInt64LittleEndian(_spoolHeader, batch.Sequence);
         BinaryPrimitives.WriteInt32LittleEndian(_spoolHeader.AsSpan(8), batch.RecordCount);
         BinaryPrimitives.WriteInt32LittleEndian(_spoolHeader.AsSpan(12), _body.WrittenCount);
         _spoolHeader[16] = batch.IsLast ? (byte)1 : (byte)0;
         await _spool.WriteAsync(_spoolHeader, cancellationToken);
         await _spool.WriteAsync(_body.WrittenMemory, cancellationToken);
+    }
+
+    /// <summary>
+    /// A temporary file only this process can read (the catalog is the retailer's data) that is gone once the run ends,
+    /// even if the process is killed: on Linux and macOS it is unlinked as soon as it is open, on Windows deleted when
+    /// its handle closes.
+    /// </summary>
+    private FileStream OpenSpool()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"gs-http-{_run}.spool");
+        var open = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 16 };
+        if (OperatingSystem.IsWindows())
+        {
+            open.Options = FileOptions.Asynchronous | FileOptions.DeleteOnClose;
+            return new FileStream(path, open);
+        }
+
+        open.Options = FileOptions.Asynchronous;
+        open.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var spool = new FileStream(path, open);
+        File.Delete(path);
+        return spool;
     }
 
     /// <summary>Sends the spooled batches in order (each with its own idempotency key, retried as any batch).</summary>

@@ -4,21 +4,19 @@ using GrocerySync.Plugins.Abstractions;
 
 namespace GrocerySync.Sync;
 
-/// <summary>The department, category, store and active filters, compared on UTF-8 bytes without allocating.</summary>
+/// <summary>The department, category, store and active filters, compared on UTF-8 bytes (text beyond ASCII decoded once, on the stack).</summary>
 internal sealed class RecordFilter
 {
-    private readonly byte[][] _departments;
-    private readonly (byte[] Value, bool Prefix)[] _categories;
-    private readonly byte[][] _stores;
+    private readonly FilterValue[] _departments;
+    private readonly FilterValue[] _categories;
+    private readonly FilterValue[] _stores;
     private readonly bool _activeOnly;
 
     public RecordFilter(RecordFilterOptions options)
     {
-        _departments = [.. options.Departments.Select(d => Encoding.UTF8.GetBytes(d.Trim()))];
-        _categories = [.. options.Categories.Select(c => c.Trim()).Select(c => c.EndsWith('*')
-            ? (Encoding.UTF8.GetBytes(c[..^1]), true)
-            : (Encoding.UTF8.GetBytes(c), false))];
-        _stores = [.. options.Stores.Select(s => Encoding.UTF8.GetBytes(s.Trim()))];
+        _departments = [.. options.Departments.Select(d => new FilterValue(d.Trim(), Prefix: false))];
+        _categories = [.. options.Categories.Select(c => c.Trim()).Select(c => c.EndsWith('*') ? new FilterValue(c[..^1], Prefix: true) : new FilterValue(c, Prefix: false))];
+        _stores = [.. options.Stores.Select(s => new FilterValue(s.Trim(), Prefix: false))];
         _activeOnly = options.ActiveOnly;
     }
 
@@ -30,43 +28,41 @@ internal sealed class RecordFilter
             return false;
         }
 
-        if (_departments.Length > 0 && !AnyEqual(_departments, r.Department))
+        if (_departments.Length > 0 && !AnyMatch(_departments, r.Department))
         {
             return false;
         }
 
-        if (_stores.Length > 0 && !AnyEqual(_stores, r.StoreId))
+        if (_stores.Length > 0 && !AnyMatch(_stores, r.StoreId))
         {
             return false;
         }
 
-        if (_categories.Length > 0)
+        if (_categories.Length > 0 && !AnyMatch(_categories, r.Category))
         {
-            var category = r.Category;
-            var match = false;
-            foreach (var (value, prefix) in _categories)
-            {
-                if (EqualsIgnoreCase(category, value, prefix))
-                {
-                    match = true;
-                    break;
-                }
-            }
-
-            if (!match)
-            {
-                return false;
-            }
+            return false;
         }
 
         return true;
     }
 
-    private static bool AnyEqual(byte[][] values, ReadOnlySpan<byte> text)
+    /// <summary>
+    /// Whether <paramref name="text"/> equals (or, for a prefix value, starts with) one of <paramref name="values"/>
+    /// ignoring case: ASCII text is compared on its bytes; text with other letters (Crèmerie, Épicerie) is decoded once
+    /// and compared ordinally ignoring case.
+    /// </summary>
+    private static bool AnyMatch(FilterValue[] values, ReadOnlySpan<byte> text)
     {
+        if (!Ascii.IsValid(text))
+        {
+            return AnyMatchUnicode(values, text);
+        }
+
         foreach (var v in values)
         {
-            if (EqualsIgnoreCase(text, v, prefix: false))
+            if (v.IsAscii && (v.Prefix
+                    ? text.Length >= v.Utf8.Length && Ascii.EqualsIgnoreCase(text[..v.Utf8.Length], v.Utf8)
+                    : Ascii.EqualsIgnoreCase(text, v.Utf8)))
             {
                 return true;
             }
@@ -75,29 +71,27 @@ internal sealed class RecordFilter
         return false;
     }
 
-    /// <summary>
-    /// Whether <paramref name="text"/> equals (or starts with) <paramref name="value"/> ignoring case: ASCII text is
-    /// compared on its bytes; text with other letters (Crèmerie, Épicerie) is decoded and compared ordinally ignoring case.
-    /// </summary>
-    private static bool EqualsIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> value, bool prefix)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool AnyMatchUnicode(FilterValue[] values, ReadOnlySpan<byte> text)
     {
-        if (Ascii.IsValid(text) && Ascii.IsValid(value))
+        Span<char> chars = text.Length <= 256 ? stackalloc char[text.Length] : new char[text.Length];
+        chars = chars[..Encoding.UTF8.GetChars(text, chars)];
+        foreach (var v in values)
         {
-            return prefix
-                ? text.Length >= value.Length && Ascii.EqualsIgnoreCase(text[..value.Length], value)
-                : Ascii.EqualsIgnoreCase(text, value);
+            if (v.Prefix ? chars.StartsWith(v.Text, StringComparison.OrdinalIgnoreCase) : chars.Equals(v.Text, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
         }
 
-        return UnicodeEqualsIgnoreCase(text, value, prefix);
+        return false;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool UnicodeEqualsIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> value, bool prefix)
+    /// <summary>One filter value, as text and as UTF-8 bytes.</summary>
+    private sealed record FilterValue(string Text, bool Prefix)
     {
-        Span<char> t = text.Length <= 256 ? stackalloc char[text.Length] : new char[text.Length];
-        Span<char> v = value.Length <= 256 ? stackalloc char[value.Length] : new char[value.Length];
-        t = t[..Encoding.UTF8.GetChars(text, t)];
-        v = v[..Encoding.UTF8.GetChars(value, v)];
-        return prefix ? t.StartsWith(v, StringComparison.OrdinalIgnoreCase) : t.Equals(v, StringComparison.OrdinalIgnoreCase);
+        public byte[] Utf8 { get; } = Encoding.UTF8.GetBytes(Text);
+
+        public bool IsAscii { get; } = Ascii.IsValid(Text);
     }
 }

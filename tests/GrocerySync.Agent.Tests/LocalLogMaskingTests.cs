@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace GrocerySync.Agent.Tests;
 
@@ -63,6 +64,24 @@ public sealed partial class LocalLogMaskingTests
         MaskingLoggerProvider.ReplaceLocalProviders(services);
         using var provider = services.BuildServiceProvider();
         Assert.IsType<MaskingLoggerProvider.MaskedConsole>(Assert.Single(provider.GetServices<ILoggerProvider>()));
+    }
+
+    [Fact]
+    public void A_filter_rule_keyed_on_the_replaced_provider_type_still_applies()
+    {
+        // As the host keys the Windows event log's Warning minimum on EventLogLoggerProvider.
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddConsole().AddFilter<ConsoleLoggerProvider>(level => level >= LogLevel.Warning));
+        MaskingLoggerProvider.ReplaceLocalProviders(services);
+        using var provider = services.BuildServiceProvider();
+
+        var rules = provider.GetRequiredService<IOptions<LoggerFilterOptions>>().Value.Rules;
+        var rule = Assert.Single(rules, r => r.Filter is not null);
+        Assert.Equal(typeof(MaskingLoggerProvider.MaskedConsole).FullName, rule.ProviderName);
+        Assert.DoesNotContain(rules, r => r.ProviderName == typeof(ConsoleLoggerProvider).FullName);
+        var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("GrocerySync.Test");
+        Assert.False(logger.IsEnabled(LogLevel.Information));
+        Assert.True(logger.IsEnabled(LogLevel.Warning));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "login with {Password} as {User} failed after {Attempts} attempts")]

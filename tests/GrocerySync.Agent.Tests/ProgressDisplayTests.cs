@@ -29,11 +29,13 @@ public sealed class ProgressDisplayTests
         Assert.Equal("read 10 (0 MB)  written 9  rejected 1", task.Description);
     }
 
-    [Fact]
-    public async Task The_display_renders_a_bar_on_an_interactive_terminal_and_returns_the_run_summary()
+    [Theory]
+    [InlineData(100, " 50%")]
+    [InlineData(0, "")]
+    public async Task The_display_renders_the_share_read_only_when_the_size_is_known_and_returns_the_run_summary(long totalBytes, string share)
     {
         var console = new TestConsole().Interactive();
-        console.Profile.Width = 120;
+        console.Profile.Width = 160;
         var expected = new SyncRunSummary
         {
             RunId = Guid.NewGuid(), JobId = "job", Mode = SyncMode.Delta, Status = SyncRunStatus.Succeeded,
@@ -42,11 +44,19 @@ public sealed class ProgressDisplayTests
 
         var summary = await ProgressDisplay.RunAsync(console, progress =>
         {
-            progress.Report(new SyncProgress(5, 5, 0, 50, 40, TimeSpan.Zero) { TotalBytes = 100 });
+            progress.Report(new SyncProgress(5, 4, 1, 50, 40, TimeSpan.Zero) { TotalBytes = totalBytes });
             return Task.FromResult(expected);
         });
 
         Assert.Same(expected, summary);
-        Assert.Contains("━", console.Output, StringComparison.Ordinal);
+        Assert.Contains("read 5 (0 MB)  written 4  rejected 1", console.Output, StringComparison.Ordinal);
+        if (share.Length > 0)
+        {
+            Assert.Contains(share, console.Output, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.DoesNotContain("%", console.Output, StringComparison.Ordinal);
+        }
     }
 }

@@ -227,6 +227,7 @@ public sealed class HttpDestinationTests
             await tx.WriteAsync(Batch(1, false, "C"), Ct);
             await tx.WriteAsync(Batch(2, true, "D"), Ct);
             Assert.Empty(api.Attempts); // live on arrival, so nothing may arrive before the commit
+            Assert.Empty(Directory.EnumerateFiles(Path.GetTempPath(), $"gs-http-{runKey}*")); // not even a killed run leaves the spool
             await tx.CommitAsync(Ct);
         }
 

@@ -21,10 +21,26 @@ internal abstract class MaskingLoggerProvider(ILoggerProvider inner) : ILoggerPr
 {
     /// <summary>
     /// Replaces the host's console and event log providers with masking ones. Each keeps its alias
-    /// (<c>Logging:Console</c>, <c>Logging:EventLog</c> settings apply as before).
+    /// (<c>Logging:Console</c>, <c>Logging:EventLog</c> settings apply as before), and filter rules the host keyed on
+    /// the replaced type (the event log's Warning minimum) are moved to the masking one.
     /// </summary>
     public static void ReplaceLocalProviders(IServiceCollection services)
     {
+        services.PostConfigure<LoggerFilterOptions>(options =>
+        {
+            for (var i = 0; i < options.Rules.Count; i++)
+            {
+                var rule = options.Rules[i];
+                var replacement = rule.ProviderName == typeof(ConsoleLoggerProvider).FullName ? typeof(MaskedConsole)
+                    : rule.ProviderName == typeof(EventLogLoggerProvider).FullName ? typeof(MaskedEventLog)
+                    : null;
+                if (replacement is not null)
+                {
+                    options.Rules[i] = new LoggerFilterRule(replacement.FullName, rule.CategoryName, rule.LogLevel, rule.Filter);
+                }
+            }
+        });
+
         for (var i = 0; i < services.Count; i++)
         {
             var type = services[i].ServiceType == typeof(ILoggerProvider) ? services[i].ImplementationType : null;

@@ -24,35 +24,31 @@ internal static class LocalPluginFolder
             }
 
             var idFolder = Path.Combine(root, id);
-            var newest = PluginCache.IsSafeName(id) && Directory.Exists(idFolder)
-                ? Directory.EnumerateDirectories(idFolder)
-                    .Select(d => (Folder: d, Ok: SemanticVersion.TryParse(Path.GetFileName(d), out var v), Version: v))
-                    .Where(p => p.Ok)
-                    .OrderByDescending(p => p.Version)
-                    .FirstOrDefault()
-                : default;
-            if (newest.Folder is null)
-            {
-                return $"Plugin '{id}' is not built in and not in the plugins folder {root} (expected {Path.Combine(root, id, "<version>")}).";
-            }
-
-            var entry = new PluginCatalogEntry(id, newest.Version, await PluginPackageHash.ComputeAsync(newest.Folder, cancellationToken));
-            var result = await new PluginLoader((_, _) => { }).LoadAsync(newest.Folder, entry, cancellationToken);
-            if (result.Status != PluginLoadStatus.Loaded)
-            {
-                return result.Message;
-            }
-
             try
             {
-                foreach (var factory in result.Plugin!.Factories)
+                var newest = PluginCache.IsSafeName(id) && Directory.Exists(idFolder)
+                    ? Directory.EnumerateDirectories(idFolder)
+                        .Select(d => (Folder: d, Ok: SemanticVersion.TryParse(Path.GetFileName(d), out var v), Version: v))
+                        .Where(p => p.Ok)
+                        .OrderByDescending(p => p.Version)
+                        .FirstOrDefault()
+                    : default;
+                if (newest.Folder is null)
                 {
-                    registry.Register(factory, result.Plugin.Origin);
+                    return $"Plugin '{id}' is not built in and not in the plugins folder {root} (expected {Path.Combine(root, id, "<version>")}).";
+                }
+
+                // The loader checks the package against this entry; here the entry comes from the package itself.
+                var entry = new PluginCatalogEntry(id, newest.Version, await PluginPackageHash.ComputeAsync(newest.Folder, cancellationToken));
+                var result = await new PluginLoader((factory, origin) => registry.Register(factory, origin)).LoadAsync(newest.Folder, entry, cancellationToken);
+                if (result.Status != PluginLoadStatus.Loaded)
+                {
+                    return result.Message;
                 }
             }
-            catch (PluginException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return $"Plugin '{id}' {newest.Version} from {newest.Folder} could not be used: {ex.Message}";
+                return $"Plugin '{id}' could not be read from the plugins folder {root}: {ex.Message}";
             }
         }
 
