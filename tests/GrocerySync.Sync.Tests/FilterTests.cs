@@ -173,13 +173,14 @@ public sealed class FilterTests
             new("C") { Updated = "2026-11-20" },
             new("D") { Updated = "2026-11-24T23:00:00Z" },
             new("F") { Updated = "2026-11-01", Active = "N" },
+            new("G") { Updated = "2026-11-01" },
         ];
         Write(f, first);
         var s1 = await f.RunAsync();
 
         // No state yet: no window, every eligible row (the inactive one is still filtered) goes out.
         Assert.Equal(SyncRunStatus.Succeeded, s1.Status);
-        Assert.Equal(["A", "B", "C", "D"], SentKeys(f));
+        Assert.Equal(["A", "B", "C", "D", "G"], SentKeys(f));
         Assert.Equal(1, s1.Counts.Filtered);
 
         f.Time.Advance(TimeSpan.FromDays(1));
@@ -192,18 +193,19 @@ public sealed class FilterTests
             new("D") { Updated = Stamp(start.AddMilliseconds(-1)), Price = 9m }, // just before: outside
             new("F") { Updated = "2026-11-01", Active = "N" },
             new("E") { Updated = Stamp(start.AddHours(1)) }, // new
+            new("G") { Price = 9m }, // no updatedAt: nothing tells it is old, so it is sent
         ];
         Write(f, second);
         var s2 = await f.RunAsync();
 
         Assert.Equal(SyncRunStatus.Succeeded, s2.Status);
-        Assert.Equal(["B", "C", "E"], SentKeys(f));
+        Assert.Equal(["B", "C", "E", "G"], SentKeys(f));
         Assert.Empty(DeletedKeys(f));
-        Assert.Equal(3, s2.Counts.Written);
+        Assert.Equal(4, s2.Counts.Written);
         Assert.Equal(0, s2.Counts.Deleted);
         Assert.Equal(0, s2.Counts.DeletionsWritten);
         Assert.Equal(3, s2.Counts.Filtered); // A and D carried, F inactive
-        Assert.Equal(5, s2.Counts.Catalog); // A and D keep their last committed state
+        Assert.Equal(6, s2.Counts.Catalog); // A and D keep their last committed state
 
         // A and D kept what was committed for them, so a run without the window sends their unsent changes, and
         // nothing else.
@@ -211,7 +213,7 @@ public sealed class FilterTests
         Assert.Equal(SyncRunStatus.Succeeded, s3.Status);
         Assert.Equal(["A", "D"], SentKeys(f));
         Assert.Equal(2, s3.Counts.Changed);
-        Assert.Equal(3, s3.Counts.Unchanged);
+        Assert.Equal(4, s3.Counts.Unchanged);
         Assert.Equal(0, s3.Counts.Deleted);
     }
 
