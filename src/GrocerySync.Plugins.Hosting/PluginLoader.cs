@@ -54,11 +54,22 @@ public sealed class PluginLoader(Action<IPluginFactory, string> register)
     }
 
     /// <summary>Loads one package folder after checking it against its catalog entry.</summary>
-    public async Task<PluginLoadResult> LoadAsync(string packageFolder, PluginCatalogEntry entry, CancellationToken cancellationToken)
+    public Task<PluginLoadResult> LoadAsync(string packageFolder, PluginCatalogEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var id = entry.Id;
-        var version = entry.Version.ToString();
+        return LoadAsync(packageFolder, entry.Id, entry.Version, entry.Sha256, cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads one package folder that no catalog lists, for a host that trusts the folder as it trusts its own
+    /// configuration (<c>gsagent sync --plugins</c>): every check but the SHA-256 applies.
+    /// </summary>
+    public Task<PluginLoadResult> LoadUncataloguedAsync(string packageFolder, string id, SemanticVersion version, CancellationToken cancellationToken) =>
+        LoadAsync(packageFolder, id, version, expectedSha256: null, cancellationToken);
+
+    private async Task<PluginLoadResult> LoadAsync(string packageFolder, string id, SemanticVersion semanticVersion, string? expectedSha256, CancellationToken cancellationToken)
+    {
+        var version = semanticVersion.ToString();
         PluginLoadResult Fail(PluginLoadStatus status, string message) => new(id, version, packageFolder, status, message);
 
         try
@@ -69,11 +80,10 @@ public sealed class PluginLoader(Action<IPluginFactory, string> register)
             }
 
             // 1. Integrity before anything is read from the package.
-            var actual = await PluginPackageHash.ComputeAsync(packageFolder, cancellationToken);
-            if (!PluginPackageHash.Matches(entry.Sha256, actual))
+            if (expectedSha256 is not null && await PluginPackageHash.ComputeAsync(packageFolder, cancellationToken) is var actual && !PluginPackageHash.Matches(expectedSha256, actual))
             {
                 return Fail(PluginLoadStatus.HashMismatch,
-                    $"Plugin '{id}' {version} was refused: its package hash is {actual}, but the catalog expects {entry.Sha256.ToLowerInvariant()}. " +
+                    $"Plugin '{id}' {version} was refused: its package hash is {actual}, but the catalog expects {expectedSha256.ToLowerInvariant()}. " +
                     "The package was changed or damaged after publication; reinstall it from the catalog.");
             }
 
@@ -88,9 +98,10 @@ public sealed class PluginLoader(Action<IPluginFactory, string> register)
                 return Fail(PluginLoadStatus.InvalidPackage, $"Plugin '{id}' {version}: {ex.Message}");
             }
 
-            if (!string.Equals(package.Id, entry.Id, StringComparison.OrdinalIgnoreCase) || package.Version != entry.Version)
+            if (!string.Equals(package.Id, id, StringComparison.OrdinalIgnoreCase) || package.Version != semanticVersion)
             {
-                return Fail(PluginLoadStatus.InvalidPackage, $"Plugin package in {packageFolder} says it is '{package.Id}' {package.Version}, but the catalog entry is '{id}' {version}.");
+                return Fail(PluginLoadStatus.InvalidPackage,
+                    $"Plugin package in {packageFolder} says it is '{package.Id}' {package.Version}, but {(expectedSha256 is null ? "its folder" : "the catalog entry")} is '{id}' {version}.");
             }
 
             // 3. Compatibility, decided without running plugin code.
@@ -117,7 +128,7 @@ public sealed class PluginLoader(Action<IPluginFactory, string> register)
             }
 
             // 4. Load and instantiate, eagerly, in its own collectible context.
-            return Instantiate(packageFolder, entry, assemblyPath);
+            return Instantiate(packageFolder, id, semanticVersion, assemblyPath);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -129,10 +140,9 @@ public sealed class PluginLoader(Action<IPluginFactory, string> register)
         }
     }
 
-    private PluginLoadResult Instantiate(string packageFolder, PluginCatalogEntry entry, string assemblyPath)
+    private PluginLoadResult Instantiate(string packageFolder, string id, SemanticVersion semanticVersion, string assemblyPath)
     {
-        var id = entry.Id;
-        var version = entry.Version.ToString();
+        var version = semanticVersion.ToString();
         var context = new PluginLoadContext(assemblyPath, SharedAssemblies);
         PluginLoadResult Fail(PluginLoadStatus status, string message)
         {
@@ -190,7 +200,7 @@ public sealed class PluginLoader(Action<IPluginFactory, string> register)
                 continue;
             }
 
-            if (manifest.Version != entry.Version)
+            if (manifest.Version != semanticVersion)
             {
                 return Fail(PluginLoadStatus.InvalidPackage, $"Plugin package '{id}' {version} contains plugin '{manifest.Id}' {manifest.Version}; a package holds exactly its own plugin.");
             }

@@ -38,9 +38,7 @@ internal static class LocalPluginFolder
                     return $"Plugin '{id}' is not built in and not in the plugins folder {root} (expected {Path.Combine(root, id, "<version>")}).";
                 }
 
-                // The loader checks the package against this entry; here the entry comes from the package itself.
-                var entry = new PluginCatalogEntry(id, newest.Version, await PluginPackageHash.ComputeAsync(newest.Folder, cancellationToken));
-                var result = await new PluginLoader((factory, origin) => registry.Register(factory, origin)).LoadAsync(newest.Folder, entry, cancellationToken);
+                var result = await new PluginLoader((factory, origin) => registry.Register(factory, origin)).LoadUncataloguedAsync(newest.Folder, id, newest.Version, cancellationToken);
                 if (result.Status != PluginLoadStatus.Loaded)
                 {
                     return result.Message;
