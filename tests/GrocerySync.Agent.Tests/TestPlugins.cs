@@ -107,21 +107,11 @@ internal static class TestPlugins
         })
         {
             var package = Path.Combine(root, id);
-            Directory.CreateDirectory(package);
-            foreach (var name in new[] { assembly, Path.ChangeExtension(assembly, ".deps.json"), "plugin.json" })
-            {
-                var from = Path.Combine(output, name);
-                if (File.Exists(from))
-                {
-                    File.Copy(from, Path.Combine(package, name));
-                }
-            }
-
+            CopyPackage(output, assembly, package);
             if (!File.Exists(Path.Combine(package, "plugin.json")))
             {
                 // The built-in folder destination has no plugin.json of its own: write the one the hub would publish.
-                await File.WriteAllTextAsync(Path.Combine(package, "plugin.json"),
-                    $$"""{ "id": "{{id}}", "version": "{{Version}}", "assembly": "{{assembly}}", "minimumEngineVersion": "1.0.0" }""");
+                await File.WriteAllTextAsync(Path.Combine(package, "plugin.json"), PluginJson(id, Version, assembly));
             }
 
             result[id] = (Zip(package), await PluginPackageHash.ComputeAsync(package, CancellationToken.None));
@@ -133,16 +123,27 @@ internal static class TestPlugins
     /// <summary>The sample adapter's package as a plugins folder holds it, its <c>plugin.json</c> saying <paramref name="version"/>.</summary>
     public static void InstallSample(string folder, string version)
     {
-        Directory.CreateDirectory(folder);
-        var output = Output("SampleOutput");
-        foreach (var name in new[] { "GrocerySync.Samples.UppercaseAdapter.dll", "GrocerySync.Samples.UppercaseAdapter.deps.json" })
-        {
-            File.Copy(Path.Combine(output, name), Path.Combine(folder, name));
-        }
-
-        File.WriteAllText(Path.Combine(folder, "plugin.json"),
-            $$"""{ "id": "{{AdapterId}}", "version": "{{version}}", "assembly": "GrocerySync.Samples.UppercaseAdapter.dll", "minimumEngineVersion": "1.0.0" }""");
+        const string assembly = "GrocerySync.Samples.UppercaseAdapter.dll";
+        CopyPackage(Output("SampleOutput"), assembly, folder);
+        File.WriteAllText(Path.Combine(folder, "plugin.json"), PluginJson(AdapterId, version, assembly));
     }
+
+    /// <summary>Copies a plugin's assembly, its <c>.deps.json</c> and its <c>plugin.json</c> (those that exist) from its build output.</summary>
+    private static void CopyPackage(string output, string assembly, string package)
+    {
+        Directory.CreateDirectory(package);
+        foreach (var name in new[] { assembly, Path.ChangeExtension(assembly, ".deps.json"), "plugin.json" })
+        {
+            var from = Path.Combine(output, name);
+            if (File.Exists(from))
+            {
+                File.Copy(from, Path.Combine(package, name), overwrite: true);
+            }
+        }
+    }
+
+    private static string PluginJson(string id, string version, string assembly) =>
+        $$"""{ "id": "{{id}}", "version": "{{version}}", "assembly": "{{assembly}}", "minimumEngineVersion": "1.0.0" }""";
 
     private static string Output(string key)
     {
